@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the project needs (only the missing ones).
+# Works as root or as a user with sudo. Usage: scripts/install-deps.sh [--web] [--browser]
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config git ca-certificates
+  libssl-dev libboost-dev libboost-system-dev libpq-dev libhiredis-dev
+  nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev
+  postgresql redis-server nginx-light curl procps
+)
+for arg in "$@"; do
+  case "$arg" in
+    --web) packages+=(nodejs npm) ;;
+    --browser) packages+=(chromium) ;;
+    *) echo "unknown option: $arg" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in "${packages[@]}"; do
+  # nodejs/npm may come from elsewhere on a developer machine: accept the commands.
+  case "$p" in
+    nodejs) command -v node >/dev/null && continue ;;
+    npm) command -v npm >/dev/null && continue ;;
+  esac
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "Installing: ${missing[*]}"
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Debian starts these system-wide services on install; the project runs its own.
+for svc in redis-server nginx postgresql; do
+  "${sudo_cmd[@]}" systemctl disable --now "$svc" >/dev/null 2>&1 || true
+done
