@@ -64,7 +64,7 @@ start_pg() {
   fi
   if [ "${fresh:-0}" = 1 ]; then
     as_pg "$pgbin/psql" -q -h "$pgsock" -p "$PG_PORT" -U postgres -d postgres \
-      -c "CREATE ROLE ink LOGIN" -c "CREATE DATABASE ink OWNER ink"
+      -c "CREATE ROLE ink LOGIN CREATEDB" -c "CREATE DATABASE ink OWNER ink"
   fi
 }
 

@@ -1,0 +1,159 @@
+#include "support/test_env.h"
+
+#include <fcntl.h>
+#include <libpq-fe.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace ink::test {
+
+const std::map<std::string, std::string>& test_env() {
+  static const std::map<std::string, std::string> values = [] {
+    std::map<std::string, std::string> m;
+    const char* path = std::getenv("INK_TEST_ENV");
+    if (!path) return m;
+    std::ifstream in(path);
+    std::string line;
+    while (std::getline(in, line)) {
+      auto eq = line.find('=');
+      if (eq != std::string::npos) m[line.substr(0, eq)] = line.substr(eq + 1);
+    }
+    return m;
+  }();
+  return values;
+}
+
+std::string env_value(const std::string& key) {
+  auto it = test_env().find(key);
+  if (it != test_env().end()) return it->second;
+  const char* v = std::getenv(key.c_str());
+  return v ? v : "";
+}
+
+std::string source_dir() { return env_value("INK_SOURCE_DIR"); }
+std::string bin_dir() { return env_value("INK_BIN_DIR"); }
+
+static std::string exec_sql(const std::string& url, const std::string& sql) {
+  PGconn* conn = PQconnectdb(url.c_str());
+  if (PQstatus(conn) != CONNECTION_OK) {
+    std::string msg = PQerrorMessage(conn);
+    PQfinish(conn);
+    throw std::runtime_error("cannot connect to " + url + ": " + msg);
+  }
+  PGresult* res = PQexec(conn, sql.c_str());
+  auto status = PQresultStatus(res);
+  std::string out;
+  if (status == PGRES_TUPLES_OK && PQntuples(res) > 0) out = PQgetvalue(res, 0, 0);
+  std::string err = PQresultErrorMessage(res);
+  PQclear(res);
+  PQfinish(conn);
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK)
+    throw std::runtime_error("query failed: " + sql + ": " + err);
+  return out;
+}
+
+std::string fresh_database(const std::string& prefix) {
+  static std::atomic<int> counter{0};
+  const std::string base = env_value("DATABASE_URL");
+  if (base.empty()) throw std::runtime_error("DATABASE_URL not set: run through ctest (fixture services)");
+  std::string name = prefix + "_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
+  exec_sql(base, "DROP DATABASE IF EXISTS " + name);
+  exec_sql(base, "CREATE DATABASE " + name);
+  auto slash = base.rfind('/');
+  return base.substr(0, slash + 1) + name;
+}
+
+std::string query_value(const std::string& database_url, const std::string& sql) {
+  return exec_sql(database_url, sql);
+}
+
+static void run_services(const std::string& what) {
+  std::string cmd = source_dir() + "/scripts/services.sh " + what + " " + env_value("INK_TESTENV_DIR");
+  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("failed: " + cmd);
+}
+void stop_redis() { run_services("stop-redis"); }
+void start_redis() { run_services("start-redis"); }
+
+Process::Process(std::vector<std::string> argv, std::map<std::string, std::string> extra_env,
+                 std::string log_path)
+    : log_path_(std::move(log_path)) {
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e; ++e) {
+    std::string kv = *e;
+    auto key = kv.substr(0, kv.find('='));
+    if (!extra_env.count(key)) env_strings.push_back(kv);
+  }
+  for (auto& [k, v] : extra_env) env_strings.push_back(k + "=" + v);
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    int fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+    }
+    std::vector<char*> args, envp;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    for (auto& e : env_strings) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    execve(args[0], args.data(), envp.data());
+    _exit(127);
+  }
+}
+
+Process::~Process() {
+  if (running()) {
+    ::kill(pid_, SIGKILL);
+    wait();
+  }
+}
+
+bool Process::running() {
+  if (status_ != -1) return false;
+  int st = 0;
+  pid_t r = waitpid(pid_, &st, WNOHANG);
+  if (r == 0) return true;
+  status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return false;
+}
+
+void Process::signal(int sig) {
+  if (running()) ::kill(pid_, sig);
+}
+
+int Process::wait() {
+  if (status_ != -1) return status_;
+  int st = 0;
+  waitpid(pid_, &st, 0);
+  status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return status_;
+}
+
+bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return cond();
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace ink::test
