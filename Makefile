@@ -1,0 +1,57 @@
+# unchanging.ink — the two commands a new user needs:
+#   make up     install what is missing, build, start the whole stack, print the URL
+#   make test   install what is missing, build, run every test
+SHELL := /bin/bash
+BUILD ?= build
+JOBS ?= 2
+CMAKE_FLAGS ?=
+
+.PHONY: up down status logs deps build web test test-unit test-services test-web test-e2e bench fuzz format clean
+
+up: deps build web
+	scripts/stack.sh up
+
+down:
+	scripts/stack.sh down
+
+status:
+	scripts/stack.sh status
+
+logs:
+	scripts/stack.sh logs
+
+deps:
+	scripts/install-deps.sh --web
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+
+build: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS)
+
+web:
+	@if [ -f web/package.json ]; then \
+	  cd web && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } && npm run build; \
+	fi
+
+# Everything: C++ unit and integration tests (ctest starts private PostgreSQL
+# and Redis), the web page's unit tests, and end-to-end tests through nginx.
+test:
+	scripts/install-deps.sh --web --browser
+	$(MAKE) build web
+	scripts/run-tests.sh
+
+test-unit: build
+	ctest --test-dir $(BUILD) -L unit --output-on-failure
+
+bench: build
+	scripts/run-bench.sh
+
+fuzz:
+	scripts/fuzz.sh
+
+format:
+	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.h' 'tests/*.cpp' 'tests/*.h' 'bench/*.cpp')
+
+clean:
+	rm -rf $(BUILD)

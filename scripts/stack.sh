@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# Starts, stops and inspects the whole unchanging.ink stack on this machine.
+#
+#   scripts/stack.sh up       start (or restart) everything, wait until ready, print the URL
+#   scripts/stack.sh down     stop everything this script started (by pid)
+#   scripts/stack.sh status   what is running
+#   scripts/stack.sh logs     follow the logs
+#
+# Configuration: environment variables, or an env file (INK_ENV_FILE, default
+# ./ink.env if present). See README.md for the list and defaults.
+# Nothing is installed or built here: `make up` does that first.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+env_file=${INK_ENV_FILE:-$root/ink.env}
+# shellcheck disable=SC1090
+[ -f "$env_file" ] && { set -a; . "$env_file"; set +a; }
+
+INK_VAR_DIR=${INK_VAR_DIR:-$root/var}
+INK_BUILD_DIR=${INK_BUILD_DIR:-$root/build}
+INK_PORT=${INK_PORT:-23230}
+INK_BIND=${INK_BIND:-127.0.0.1}
+INK_AUTHORITY=${INK_AUTHORITY:-localhost:$INK_PORT}
+INK_BACKENDS=${INK_BACKENDS:-2}
+INK_BACKEND_BASE_PORT=${INK_BACKEND_BASE_PORT:-8081}
+INK_WEB_PORT=${INK_WEB_PORT:-3000}
+INK_INTERVAL=${INK_INTERVAL:-2}
+INK_RETENTION_HOURS=${INK_RETENTION_HOURS:-24}
+INK_WAIT_SECONDS=${INK_WAIT_SECONDS:-30}
+INK_PROXY_RATE=${INK_PROXY_RATE:-50}
+INK_PROXY_BURST=${INK_PROXY_BURST:-100}
+INK_NGINX_WORKERS=${INK_NGINX_WORKERS:-auto}
+INK_NGINX_ACCESS_LOG=${INK_NGINX_ACCESS_LOG:-off}
+INK_WEB=${INK_WEB:-1}
+mkdir -p "$INK_VAR_DIR"
+INK_VAR_DIR=$(cd "$INK_VAR_DIR" && pwd)
+INK_KEY_PATH=${INK_KEY_PATH:-$INK_VAR_DIR/keys/ink-ed25519.pem}
+run=$INK_VAR_DIR/run
+logs=$INK_VAR_DIR/log
+bin=$INK_BUILD_DIR/src/app
+mkdir -p "$run" "$logs" "$(dirname "$INK_KEY_PATH")"
+
+url="http://localhost:$INK_PORT/"
+[ "$INK_BIND" = "127.0.0.1" ] || [ "$INK_BIND" = "0.0.0.0" ] || url="http://$INK_BIND:$INK_PORT/"
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# start NAME LOG CMD...: runs CMD in the background in its own session, pid in run/NAME.pid
+start() {
+  local name=$1 log=$2; shift 2
+  setsid "$@" >>"$log" 2>&1 < /dev/null &
+  echo $! >"$run/$name.pid"
+}
+
+stop_pidfile() {
+  local f=$1 pid
+  pid=$(cat "$f" 2>/dev/null) || return 0
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$f"
+}
+
+services_env() {
+  # Our own PostgreSQL and Redis unless the operator points elsewhere.
+  if [ -z "${DATABASE_URL:-}" ] || [ -z "${REDIS_URL:-}" ]; then
+    local own_db=${DATABASE_URL:-} own_redis=${REDIS_URL:-}
+    "$root/scripts/services.sh" start "$INK_VAR_DIR/services" >/dev/null
+    # shellcheck disable=SC1091
+    . "$INK_VAR_DIR/services/env"
+    [ -n "$own_db" ] && DATABASE_URL=$own_db
+    [ -n "$own_redis" ] && REDIS_URL=$own_redis
+  fi
+  export DATABASE_URL REDIS_URL
+}
+
+write_nginx_conf() {
+  local servers="" i port
+  for i in $(seq 1 "$INK_BACKENDS"); do
+    port=$((INK_BACKEND_BASE_PORT + i - 1))
+    servers+="    server 127.0.0.1:$port max_fails=1 fail_timeout=2s;"$'\n'
+  done
+  local user_line=""
+  [ "$(id -u)" -eq 0 ] && user_line="user nobody nogroup;"
+  local access_log=off
+  [ "$INK_NGINX_ACCESS_LOG" != off ] && access_log="$logs/nginx-access.log"
+  local conf
+  conf=$(cat "$root/deploy/nginx.conf.template")
+  conf=${conf//@RUN_DIR@/$run}
+  conf=${conf//@LOG_DIR@/$logs}
+  conf=${conf//@NGINX_WORKERS@/$INK_NGINX_WORKERS}
+  conf=${conf//@NGINX_USER_LINE@/$user_line}
+  conf=${conf//@NGINX_ACCESS_LOG@/$access_log}
+  conf=${conf//@RATE_PER_SECOND@/$INK_PROXY_RATE}
+  conf=${conf//@RATE_BURST@/$INK_PROXY_BURST}
+  conf=${conf//@WEB_PORT@/$INK_WEB_PORT}
+  conf=${conf//@BIND@/$INK_BIND}
+  conf=${conf//@PORT@/$INK_PORT}
+  conf=${conf//@PROXY_READ_TIMEOUT@/$((INK_WAIT_SECONDS + 30))}
+  conf=${conf//@BACKEND_SERVERS@/$servers}
+  printf '%s\n' "$conf" >"$run/nginx.conf"
+}
+
+do_down() {
+  for f in "$run"/nginx.pid; do
+    [ -f "$f" ] && { kill -QUIT "$(cat "$f")" 2>/dev/null || true; sleep 0.3; rm -f "$f"; }
+  done
+  for f in "$run"/web.pid "$run"/backend-*.pid "$run"/worker.pid; do
+    [ -f "$f" ] && stop_pidfile "$f"
+  done
+  [ -d "$INK_VAR_DIR/services" ] && "$root/scripts/services.sh" stop "$INK_VAR_DIR/services"
+  return 0
+}
+
+wait_ready() {
+  local deadline=$((SECONDS + ${1:-90}))
+  while [ $SECONDS -lt $deadline ]; do
+    if curl -fsS -o /dev/null "http://127.0.0.1:$INK_PORT/api/ready" 2>/dev/null; then return 0; fi
+    sleep 0.2
+  done
+  return 1
+}
+
+do_up() {
+  for b in ink-worker ink-backend; do
+    [ -x "$bin/$b" ] || { echo "missing $bin/$b: build first (make build)" >&2; exit 1; }
+  done
+  do_down
+  services_env
+  local common=(env DATABASE_URL="$DATABASE_URL" REDIS_URL="$REDIS_URL" INK_AUTHORITY="$INK_AUTHORITY"
+    INK_INTERVAL="$INK_INTERVAL" INK_RETENTION_HOURS="$INK_RETENTION_HOURS"
+    INK_WAIT_SECONDS="$INK_WAIT_SECONDS" INK_KEY_PATH="$INK_KEY_PATH")
+  start worker "$logs/worker.log" "${common[@]}" "$bin/ink-worker"
+  local i
+  for i in $(seq 1 "$INK_BACKENDS"); do
+    start "backend-$i" "$logs/backend-$i.log" "${common[@]}" \
+      INK_LISTEN="127.0.0.1:$((INK_BACKEND_BASE_PORT + i - 1))" "$bin/ink-backend"
+  done
+  if [ "$INK_WEB" = 1 ] && [ -f "$root/web/.output/server/index.mjs" ]; then
+    start web "$logs/web.log" env HOST=127.0.0.1 PORT="$INK_WEB_PORT" NITRO_PORT="$INK_WEB_PORT" \
+      REDIS_URL="$REDIS_URL" INK_API_INTERNAL="http://127.0.0.1:$INK_BACKEND_BASE_PORT" \
+      INK_INTERVAL="$INK_INTERVAL" node "$root/web/.output/server/index.mjs"
+  elif [ "$INK_WEB" = 1 ]; then
+    echo "note: web/.output not built; the web page is not served (make web)" >&2
+  fi
+  write_nginx_conf
+  nginx -c "$run/nginx.conf" -p "$INK_VAR_DIR" -g "daemon on;" 2>>"$logs/nginx-error.log" || {
+    echo "nginx failed to start, see $logs/nginx-error.log" >&2; exit 1; }
+  if ! wait_ready 120; then
+    echo "the stack did not become ready; logs are in $logs" >&2
+    tail -n 20 "$logs"/*.log >&2 || true
+    exit 1
+  fi
+  echo "unchanging.ink is up: $url"
+  echo "logs: $logs   stop: make down   status: make status"
+}
+
+do_status() {
+  local f name
+  for f in "$run"/*.pid; do
+    [ -f "$f" ] || continue
+    name=$(basename "$f" .pid)
+    if pid_alive "$f"; then echo "$name: running (pid $(cat "$f"))"; else echo "$name: not running"; fi
+  done
+  [ -d "$INK_VAR_DIR/services" ] && "$root/scripts/services.sh" status "$INK_VAR_DIR/services"
+  if curl -fsS -o /dev/null "http://127.0.0.1:$INK_PORT/api/ready" 2>/dev/null; then
+    echo "ready: $url"
+  else
+    echo "not ready at $url"
+  fi
+}
+
+case "${1:-}" in
+  up) do_up ;;
+  down) do_down ;;
+  status) do_status ;;
+  logs) tail -n 50 -F "$logs"/*.log ;;
+  *) echo "usage: $0 up|down|status|logs" >&2; exit 2 ;;
+esac
