@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# A whole stack on free ports under DIR, for end-to-end tests.
+#   scripts/e2e-stack.sh start DIR   writes DIR/stack.env (INK_BASE_URL, ports, URLs)
+#   scripts/e2e-stack.sh stop DIR
+# Uses the build in $INK_BUILD_DIR (default ./build). Short intervals and a
+# small rate limit so the tests run fast and can see a 429.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cmd=${1:?usage: e2e-stack.sh start|stop DIR}
+dir=${2:?usage: e2e-stack.sh $cmd DIR}
+mkdir -p "$dir"; dir=$(cd "$dir" && pwd)
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null \
+    || echo $((20000 + RANDOM % 20000))
+}
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+if [ "$cmd" = stop ]; then
+  [ -f "$dir/stack.env" ] && { set -a; . "$dir/stack.env"; set +a; }
+  INK_ENV_FILE=/dev/null INK_VAR_DIR=$dir "$root/scripts/stack.sh" down
+  exit 0
+fi
+
+# Two consecutive free ports for the backends.
+while :; do
+  base=$((30000 + RANDOM % 20000))
+  port_free "$base" && port_free $((base + 1)) && break
+done
+cat >"$dir/stack.env" <<EOT
+INK_VAR_DIR=$dir
+INK_BUILD_DIR=${INK_BUILD_DIR:-$root/build}
+INK_PORT=$(free_port)
+INK_BACKEND_BASE_PORT=$base
+INK_BACKENDS=2
+INK_WEB_PORT=$(free_port)
+INK_INTERVAL=${INK_INTERVAL:-0.5}
+INK_WAIT_SECONDS=${INK_WAIT_SECONDS:-10}
+INK_PROXY_RATE=${INK_PROXY_RATE:-20}
+INK_PROXY_BURST=${INK_PROXY_BURST:-200}
+INK_NGINX_WORKERS=1
+EOT
+set -a; . "$dir/stack.env"; set +a
+INK_AUTHORITY=127.0.0.1:$INK_PORT
+export INK_AUTHORITY
+INK_PG_FAST=1 INK_ENV_FILE=/dev/null "$root/scripts/stack.sh" up
+. "$dir/services/env"
+cat >>"$dir/stack.env" <<EOT
+INK_AUTHORITY=$INK_AUTHORITY
+INK_BASE_URL=http://127.0.0.1:$INK_PORT
+DATABASE_URL=$DATABASE_URL
+REDIS_URL=$REDIS_URL
+EOT
