@@ -27,4 +27,7 @@ fi
 
 echo
 printf '%s\n' "${summary[@]}"
+passed_count=$(printf '%s\n' "${summary[@]}" | grep -c '^PASS' || true)
+failed_count=$(printf '%s\n' "${summary[@]}" | grep -c '^FAIL' || true)
+echo "suites: $passed_count passed, $failed_count failed"
 exit $failed
