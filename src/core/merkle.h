@@ -54,6 +54,9 @@ uint64_t inclusion_a(uint64_t leaf, uint64_t size);
 class IntervalTree {
  public:
   explicit IntervalTree(std::span<const Hash> leaf_data);
+  // From leaf *nodes* H(0x00 || data) already hashed, e.g. for leaf data that
+  // is not 32 bytes (the ASCII leaves of vectors.json).
+  static IntervalTree from_leaf_nodes(std::vector<Hash> leaf_nodes);
   uint64_t size() const { return levels_.empty() ? 0 : levels_[0].size(); }
   const Hash& root() const { return root_; }  // H("") for an empty tree
   const std::vector<std::vector<Hash>>& levels() const { return levels_; }
@@ -65,6 +68,9 @@ class IntervalTree {
   Path path(uint64_t leaf) const;  // precondition: leaf < size()
 
  private:
+  IntervalTree() = default;
+  void build_levels(Hasher& hasher);
+
   std::vector<std::vector<Hash>> levels_;
   Hash root_{};
 };
@@ -81,6 +87,8 @@ class NodeReader {
   virtual Result<std::vector<Hash>> read_nodes(std::span<const NodeId> ids) = 0;
 };
 
+// Not thread safe. put() may come in any order and overwrites; nodes never
+// put read as kNotFound.
 class InMemoryNodeStore final : public NodeReader {
  public:
   void put(NodeId id, const Hash& hash);
@@ -88,10 +96,13 @@ class InMemoryNodeStore final : public NodeReader {
   size_t count() const;
 
  private:
-  std::vector<std::vector<Hash>> by_level_;  // by_level_[L][k]
+  std::vector<std::vector<Hash>> by_level_;   // by_level_[L][k]
+  std::vector<std::vector<bool>> present_;    // present_[L][k]: put() was called
+  size_t count_ = 0;
 };
 
-// Reads through a NodeReader: O(log size) nodes each.
+// Reads through a NodeReader: O(log size) nodes each. read_root of size 0 is
+// H("") without reading; the others need the same preconditions as the plans.
 Result<Hash> read_root(NodeReader& reader, uint64_t size);
 Result<std::vector<Hash>> read_inclusion_proof(NodeReader& reader, uint64_t leaf, uint64_t size);
 Result<std::vector<Hash>> read_consistency_proof(NodeReader& reader, uint64_t old_size,
@@ -114,6 +125,8 @@ class CompactRange {
   // Appends leaf data; returns every perfect node completed by it (the leaf
   // node first, then upwards), which the caller must store.
   std::vector<NewNode> append(const Hash& leaf_data, Hasher& hasher);
+  // The same, given the leaf node H(0x00 || data) instead of the data.
+  std::vector<NewNode> append_leaf_node(const Hash& leaf_node, Hasher& hasher);
   Hash root(Hasher& hasher) const;  // H("") when empty
 
  private:
