@@ -24,17 +24,20 @@ enum class ProofError {
 
 std::string describe(ProofError error);
 
+// Leaf data is usually a 32-byte hash (a Hash converts to ByteView), but any
+// bytes are accepted, like the ASCII leaves of vectors.json.
+//
 // The protocol's check: cur = H(0x00||leaf_data), combine with path per a's bits.
-ProofError verify_path(const Hash& leaf_data, uint64_t a, std::span<const Hash> path,
+ProofError verify_path(ByteView leaf_data, uint64_t a, std::span<const Hash> path,
                        const Hash& root);
 
 // RFC 9162 inclusion of leaf data at `leaf` in a tree of `size` leaves.
-ProofError verify_inclusion(const Hash& leaf_data, uint64_t leaf, uint64_t size,
+ProofError verify_inclusion(ByteView leaf_data, uint64_t leaf, uint64_t size,
                             std::span<const Hash> proof, const Hash& root);
 
 // An `inclusion` object of the protocol carries both a and the index: checks
 // that a is the one the position implies, then verifies by RFC 9162.
-ProofError verify_inclusion_with_a(const Hash& leaf_data, uint64_t leaf, uint64_t size,
+ProofError verify_inclusion_with_a(ByteView leaf_data, uint64_t leaf, uint64_t size,
                                    uint64_t a, std::span<const Hash> proof, const Hash& root);
 
 // RFC 9162 consistency of a tree of old_size leaves with one of new_size.
