@@ -92,6 +92,8 @@ Result<SignedHead> head_from_json(const Json& j);
 Result<TsProof> ts_proof_from_json(const Json& j);
 Result<TsAnswer> ts_answer_from_json(const Json& j);
 Result<ProofFile> proof_file_from_json(const Json& j);
+// The /api/v1/keys answer; each entry's key id must match its public key.
+Result<std::vector<PublicKey>> keys_from_json(const Json& j);
 
 // Client conventions: "sha512:<hex>" of a text or a file's bytes, and the
 // combined text for several files (sorted, `["s1", "s2"]`).
