@@ -1,0 +1,75 @@
+// ink-worker: reads configuration, loads the signing key, runs the worker.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+
+#include "worker/key_file.h"
+#include "worker/worker.h"
+
+namespace {
+std::atomic<bool> g_stop{false};
+void on_signal(int) { g_stop = true; }
+}  // namespace
+
+int main(int argc, char** argv) {
+  ink::worker::WorkerConfig config;
+  std::string log_level = "info";
+  CLI::App app{"unchanging.ink worker: sequences timestamps into intervals and signs main tree heads"};
+  app.add_option("--database-url", config.database_url, "PostgreSQL URL")
+      ->envname("DATABASE_URL")
+      ->required();
+  app.add_option("--redis-url", config.redis_url, "Redis URL")
+      ->envname("REDIS_URL")
+      ->capture_default_str();
+  app.add_option("--authority", config.authority, "public name of this deployment")
+      ->envname("INK_AUTHORITY")
+      ->capture_default_str();
+  app.add_option("--interval", config.interval_seconds, "seconds between intervals (0.2 to 60)")
+      ->envname("INK_INTERVAL")
+      ->check(CLI::Range(0.2, 60.0))
+      ->capture_default_str();
+  app.add_option("--retention-hours", config.retention_hours,
+                 "hours ts proof records are kept (0: for ever)")
+      ->envname("INK_RETENTION_HOURS")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--key", config.key_path, "Ed25519 signing key (PEM), generated if absent")
+      ->envname("INK_KEY_PATH")
+      ->capture_default_str();
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical")
+      ->envname("INK_LOG_LEVEL")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  spdlog::set_level(spdlog::level::from_str(log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %^%l%$ ink-worker %v", spdlog::pattern_time_type::utc);
+
+  ink::worker::LoadedKey loaded;
+  try {
+    loaded = ink::worker::load_or_create_key(config.key_path);
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
+  if (loaded.created)
+    std::cout << "generated a new signing key: " << config.key_path
+              << " key id " << loaded.key.key_id() << std::endl;
+  spdlog::info("signing key {} from {}", loaded.key.key_id(), config.key_path);
+  spdlog::info("authority {}, interval {} s, retention {} h", config.authority,
+               config.interval_seconds, config.retention_hours);
+
+  std::signal(SIGTERM, on_signal);
+  std::signal(SIGINT, on_signal);
+  try {
+    ink::worker::Worker worker(config, loaded.key);
+    return worker.run(g_stop);
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,93 @@
+#include "store/schema.h"
+
+#include <algorithm>
+
+namespace ink::store {
+namespace {
+
+// Distinct from the worker's role lock and ink_insert_ts' clock lock.
+constexpr const char* kMigrationLock = "7300002";
+
+}  // namespace
+
+const char* const kSchemaVersionQuery =
+    "SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN 0 "
+    "ELSE (SELECT coalesce(max(version), 0) FROM schema_migrations) END";
+
+int known_schema_version() {
+  const auto& all = embedded_migrations();
+  return all.empty() ? 0 : all.back().version;
+}
+
+std::optional<std::string> schema_mismatch(int database_version) {
+  int known = known_schema_version();
+  if (database_version == known) return std::nullopt;
+  if (database_version == 0)
+    return "the database has no unchanging.ink schema (expected version " +
+           std::to_string(known) + "); start ink-worker once, it applies the migrations";
+  if (database_version < known)
+    return "the database schema is at version " + std::to_string(database_version) +
+           " but this program needs version " + std::to_string(known) +
+           "; start the matching ink-worker, it applies the migrations";
+  return "the database schema is at version " + std::to_string(database_version) +
+         ", newer than this program knows (" + std::to_string(known) +
+         "); run a newer build of unchanging.ink";
+}
+
+int schema_version(PGconn* conn) {
+  sync::PgResult res(PQexec(conn, kSchemaVersionQuery));
+  if (PQresultStatus(res.get()) != PGRES_TUPLES_OK || res.rows() != 1)
+    throw StoreError(std::string("cannot read the schema version: ") +
+                     PQresultErrorMessage(res.get()));
+  return static_cast<int>(res.int64(0, 0));
+}
+
+void check_schema(PGconn* conn) {
+  if (auto problem = schema_mismatch(schema_version(conn))) throw SchemaMismatch(*problem);
+}
+
+std::vector<int> migrate(PGconn* conn) {
+  auto exec = [conn](const std::string& sql) {
+    sync::PgResult res(PQexec(conn, sql.c_str()));
+    auto st = PQresultStatus(res.get());
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+      const char* state = PQresultErrorField(res.get(), PG_DIAG_SQLSTATE);
+      throw StoreError(std::string(PQresultErrorMessage(res.get())), state ? state : "");
+    }
+    return res;
+  };
+  std::vector<int> applied;
+  exec(std::string("SELECT pg_advisory_lock(") + kMigrationLock + ")");
+  try {
+    exec("SET client_min_messages = warning");  // quiet "already exists, skipping" notices
+    exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version integer PRIMARY KEY, name text NOT NULL,"
+        " applied_at timestamptz NOT NULL DEFAULT now())");
+    int current = schema_version(conn);
+    if (current > known_schema_version()) throw SchemaMismatch(*schema_mismatch(current));
+    for (const auto& m : embedded_migrations()) {
+      if (m.version <= current) continue;
+      exec("BEGIN");
+      try {
+        exec(m.sql);
+        exec("INSERT INTO schema_migrations (version, name) VALUES (" +
+             std::to_string(m.version) + ", '" + m.name + "')");
+        exec("COMMIT");
+      } catch (const StoreError& e) {
+        PQclear(PQexec(conn, "ROLLBACK"));
+        throw StoreError("migration " + m.name + " failed: " + e.what(), e.sqlstate());
+      }
+      applied.push_back(m.version);
+    }
+    exec("RESET client_min_messages");
+  } catch (...) {
+    PQclear(PQexec(conn, (std::string("SELECT pg_advisory_unlock(") + kMigrationLock + ")").c_str()));
+    throw;
+  }
+  exec(std::string("SELECT pg_advisory_unlock(") + kMigrationLock + ")");
+  check_schema(conn);
+  return applied;
+}
+
+}  // namespace ink::store

@@ -1,0 +1,114 @@
+#pragma once
+// The worker's side of PostgreSQL: the only code that writes intervals,
+// interval trees, ts leaves and main-tree nodes (the backends only read).
+// Every method is one round trip or one transaction on the given connection
+// and throws StoreError on any database failure; the caller reconnects and
+// reloads its state (an interval is never half-written: it is one transaction).
+//
+// Thread safety: one SequencerStore per connection, one thread.
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/merkle.h"
+#include "core/protocol.h"
+#include "store/pg.h"
+
+namespace ink::store {
+
+using Uuid = std::array<uint8_t, 16>;
+
+struct PendingTs {
+  Uuid id{};
+  int64_t ts_us = 0;
+  core::Hash hash{};
+};
+
+// The newest committed interval: all the worker needs to continue the chain.
+struct ChainTip {
+  uint64_t index = 0;
+  int64_t ts_us = 0;
+  core::Hash mth{};
+};
+
+// One row of table interval, as written and as read back for announcing.
+struct StoredInterval {
+  uint64_t index = 0;
+  int64_t ts_us = 0;
+  uint64_t ts_count = 0;
+  core::Hash ith{};
+  core::Hash ihash{};
+  core::Hash mth{};
+  uint64_t inclusion_a = 0;
+  std::vector<core::Hash> inclusion_nodes;
+  std::optional<std::vector<core::Hash>> consistency_nodes;  // none for interval 0
+  core::Signature signature{};
+  std::string key_id;
+  bool announced = false;
+};
+
+// The head object of PROTOCOL.md for a stored interval row.
+core::SignedHead to_signed_head(const StoredInterval& row, const std::string& authority);
+
+// Thrown by commit_interval when the newest stored interval is not the one
+// the caller extends: another writer got there first. Nothing was written.
+class ChainMoved : public StoreError {
+ public:
+  using StoreError::StoreError;
+};
+
+struct RetentionResult {
+  int64_t ts_deleted = 0;
+  int64_t levels_deleted = 0;
+};
+
+class SequencerStore {
+ public:
+  explicit SequencerStore(sync::PgConnection& conn) : conn_(conn) {}
+
+  // ink_close_clock() in its own transaction: waits for in-flight ts inserts
+  // and returns the closing clock reading (unix micros, database clock).
+  int64_t close_clock();
+
+  std::optional<ChainTip> chain_tip();
+
+  // Every ts with after_us < ts_us <= up_to_us (no lower bound when
+  // after_us is empty), in protocol order: ts_us, then hash bytewise (then
+  // id, so equal leaves get a fixed order).
+  std::vector<PendingTs> pending_ts(std::optional<int64_t> after_us, int64_t up_to_us);
+
+  // Records the deployment's public key (idempotent).
+  void register_key(const core::PublicKey& public_key, const std::string& key_id);
+
+  // One transaction: locks and checks the newest interval is `previous`
+  // (none for interval 0), then writes the interval row, the interval tree
+  // levels, one ts_leaf row per leaf (leaves[j] at leaf j), and the new
+  // main-tree nodes. Throws ChainMoved when another writer extended the
+  // chain. `before_commit` runs just before COMMIT (a test hook).
+  void commit_interval(const StoredInterval& row, const std::optional<ChainTip>& previous,
+                       const std::vector<std::vector<core::Hash>>& levels,
+                       std::span<const PendingTs> leaves,
+                       std::span<const core::CompactRange::NewNode> new_nodes,
+                       const std::function<void()>& before_commit = {});
+
+  // Committed heads not yet announced, oldest first, at most `limit`.
+  std::vector<StoredInterval> unannounced(int limit);
+  // The newest `count` announced heads, oldest first.
+  std::vector<StoredInterval> recent_announced(int count);
+  void mark_announced(uint64_t index);
+
+  // Deletes up to `batch` ts rows (with their ts_leaf rows) whose clock
+  // reading is before cutoff_us and that are already sequenced, and up to
+  // `level_batch` interval_level rows of intervals closed before cutoff_us.
+  RetentionResult delete_expired(int64_t cutoff_us, int batch, int level_batch);
+
+ private:
+  sync::PgConnection& conn_;
+};
+
+}  // namespace ink::store

@@ -1,0 +1,29 @@
+#pragma once
+// Test-only crash points. INK_WORKER_CRASH_AT=<phase>[:<n>] makes the worker
+// kill itself with SIGKILL (as `kill -9` would) the n-th time (default 1st)
+// it reaches <phase>. Phases, in the order of one interval:
+//   after-clock    the interval's clock reading was taken (ink_close_clock)
+//   after-fetch    the pending ts were read
+//   after-build    interval tree, ihash, mth and proofs computed
+//   after-sign     the head was signed
+//   before-commit  everything written inside the transaction, COMMIT not sent
+//   after-commit   committed, not yet announced on Redis
+//   after-publish  announced on Redis, not yet marked announced in PostgreSQL
+// Unset (the normal case): no effect.
+
+#include <string>
+
+namespace ink::worker {
+
+class CrashHook {
+ public:
+  CrashHook() = default;
+  static CrashHook from_env();  // reads INK_WORKER_CRASH_AT
+  void at(const char* phase);   // SIGKILLs the process at the configured point
+
+ private:
+  std::string phase_;
+  int remaining_ = 0;
+};
+
+}  // namespace ink::worker

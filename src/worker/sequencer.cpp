@@ -1,0 +1,154 @@
+#include "worker/sequencer.h"
+
+#include <chrono>
+#include <map>
+
+#include "core/clock.h"
+#include "core/protocol.h"
+#include "store/node_reader.h"
+
+namespace ink::worker {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point& start) {
+  auto now = Clock::now();
+  double ms = std::chrono::duration<double, std::milli>(now - start).count();
+  start = now;
+  return ms;
+}
+
+// The main tree as it will be once the interval commits: the new nodes and
+// the old right edge from memory, anything else from PostgreSQL.
+class OverlayReader final : public core::NodeReader {
+ public:
+  OverlayReader(core::NodeReader& base, uint64_t old_size, const core::CompactRange& old_range,
+                const std::vector<core::CompactRange::NewNode>& new_nodes)
+      : base_(base) {
+    uint64_t start = 0;
+    size_t peak = 0;
+    for (int level = 63; level >= 0; --level) {
+      if (!((old_size >> level) & 1)) continue;
+      known_[key({static_cast<uint8_t>(level), start >> level})] = old_range.peaks().at(peak++);
+      start += uint64_t{1} << level;
+    }
+    for (const auto& n : new_nodes) known_[key(n.id)] = n.hash;
+  }
+
+  core::Result<std::vector<core::Hash>> read_nodes(std::span<const core::NodeId> ids) override {
+    std::vector<core::Hash> out(ids.size());
+    std::vector<core::NodeId> missing;
+    std::vector<size_t> where;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      auto it = known_.find(key(ids[i]));
+      if (it != known_.end()) {
+        out[i] = it->second;
+      } else {
+        missing.push_back(ids[i]);
+        where.push_back(i);
+      }
+    }
+    if (!missing.empty()) {
+      auto fetched = base_.read_nodes(missing);
+      if (!fetched) return fetched.error();
+      for (size_t j = 0; j < missing.size(); ++j) out[where[j]] = (*fetched)[j];
+    }
+    return out;
+  }
+
+ private:
+  static std::pair<uint8_t, uint64_t> key(core::NodeId id) { return {id.level, id.index}; }
+  core::NodeReader& base_;
+  std::map<std::pair<uint8_t, uint64_t>, core::Hash> known_;
+};
+
+template <class T>
+T must(core::Result<T> r, const char* what) {
+  if (!r) throw store::StoreError(std::string(what) + ": " + r.error().message);
+  return std::move(r).value();
+}
+
+}  // namespace
+
+Sequencer::Sequencer(store::sync::PgConnection& conn, core::SigningKey key, std::string authority,
+                     CrashHook crash_hook)
+    : conn_(conn),
+      store_(conn),
+      key_(std::move(key)),
+      authority_(std::move(authority)),
+      crash_hook_(std::move(crash_hook)) {}
+
+void Sequencer::load() {
+  loaded_ = false;
+  store_.register_key(key_.public_key(), key_.key_id());
+  tip_ = store_.chain_tip();
+  store::PgNodeReader reader(conn_);
+  uint64_t size = tip_ ? tip_->index + 1 : 0;
+  range_ = must(core::CompactRange::load(reader, size), "cannot load the main tree's right edge");
+  if (tip_ && range_.root(hasher_) != tip_->mth)
+    throw store::StoreError("stored main tree nodes do not give the newest stored mth");
+  loaded_ = true;
+}
+
+IntervalOutcome Sequencer::run_interval() {
+  if (!loaded_) load();
+  IntervalOutcome out;
+  auto mark = Clock::now();
+
+  out.clock_us = store_.close_clock();
+  out.times.clock = ms_since(mark);
+  if (tip_ && out.clock_us <= tip_->ts_us) {
+    out.kind = IntervalOutcome::Kind::kClockBehind;
+    out.previous_us = tip_->ts_us;
+    return out;
+  }
+  crash_hook_.at("after-clock");
+
+  std::optional<int64_t> after;
+  if (tip_) after = tip_->ts_us;
+  std::vector<store::PendingTs> pending = store_.pending_ts(after, out.clock_us);
+  out.times.fetch = ms_since(mark);
+  crash_hook_.at("after-fetch");
+
+  std::vector<core::Hash> leaf_data(pending.size());
+  for (size_t i = 0; i < pending.size(); ++i) leaf_data[i] = pending[i].hash;
+  core::IntervalTree tree(leaf_data);
+
+  store::StoredInterval& row = out.row;
+  row.index = tip_ ? tip_->index + 1 : 0;
+  row.ts_us = out.clock_us;
+  row.ts_count = pending.size();
+  row.ith = tree.root();
+  row.ihash = core::ihash({row.index, core::format_clock(row.ts_us), row.ith});
+  core::CompactRange next = range_;
+  std::vector<core::CompactRange::NewNode> new_nodes = next.append(row.ihash, hasher_);
+  row.mth = next.root(hasher_);
+  store::PgNodeReader db_reader(conn_);
+  OverlayReader reader(db_reader, range_.size(), range_, new_nodes);
+  row.inclusion_a = core::inclusion_a(row.index, row.index + 1);
+  row.inclusion_nodes = must(core::read_inclusion_proof(reader, row.index, row.index + 1),
+                             "cannot make the inclusion proof");
+  if (row.index > 0)
+    row.consistency_nodes = must(core::read_consistency_proof(reader, row.index, row.index + 1),
+                                 "cannot make the consistency proof");
+  out.times.build = ms_since(mark);
+  crash_hook_.at("after-build");
+
+  row.signature = key_.sign(core::head_statement(authority_, row.index, row.mth));
+  row.key_id = key_.key_id();
+  out.times.sign = ms_since(mark);
+  crash_hook_.at("after-sign");
+
+  loaded_ = false;  // until the commit is known to have landed
+  store_.commit_interval(row, tip_, tree.levels(), pending, new_nodes,
+                         [this] { crash_hook_.at("before-commit"); });
+  out.times.commit = ms_since(mark);
+  tip_ = store::ChainTip{row.index, row.ts_us, row.mth};
+  range_ = std::move(next);
+  loaded_ = true;
+  crash_hook_.at("after-commit");
+  return out;
+}
+
+}  // namespace ink::worker

@@ -1,0 +1,68 @@
+#pragma once
+// One interval, start to committed head: close the clock, take the pending
+// ts, build the interval tree, extend the main tree, sign, commit in one
+// transaction. No Redis, no loop, no retries: see worker.h for those.
+//
+// Thread safety: one thread. After any exception, call load() before the
+// next run_interval(): the transaction may or may not have committed.
+
+#include <optional>
+#include <string>
+
+#include "core/merkle.h"
+#include "core/sign.h"
+#include "store/pg.h"
+#include "store/sequencer_store.h"
+#include "worker/crash_hook.h"
+
+namespace ink::worker {
+
+// Milliseconds spent in each phase of one interval.
+struct PhaseTimes {
+  double clock = 0;   // ink_close_clock(): waits for in-flight inserts
+  double fetch = 0;   // read and order the pending ts
+  double build = 0;   // interval tree, ihash, main tree append, proofs
+  double sign = 0;
+  double commit = 0;  // the interval transaction, COMMIT included
+  double total() const { return clock + fetch + build + sign + commit; }
+};
+
+struct IntervalOutcome {
+  enum class Kind { kCommitted, kClockBehind } kind = Kind::kCommitted;
+  store::StoredInterval row;   // kCommitted: the committed interval
+  int64_t clock_us = 0;     // the clock reading taken
+  int64_t previous_us = 0;  // kClockBehind: the previous interval's reading
+  PhaseTimes times;
+};
+
+class Sequencer {
+ public:
+  Sequencer(store::sync::PgConnection& conn, core::SigningKey key, std::string authority,
+            CrashHook crash_hook = {});
+
+  // Registers the public key and reads the chain tip and the main tree's
+  // right edge from the database. Throws StoreError.
+  void load();
+
+  // Runs one interval. kClockBehind (nothing written) when the clock reading
+  // is not after the previous interval's. Throws StoreError (ChainMoved when
+  // another writer appended first).
+  IntervalOutcome run_interval();
+
+  const std::optional<store::ChainTip>& tip() const { return tip_; }
+  const std::string& authority() const { return authority_; }
+  CrashHook& crash_hook() { return crash_hook_; }
+
+ private:
+  store::sync::PgConnection& conn_;
+  store::SequencerStore store_;
+  core::SigningKey key_;
+  std::string authority_;
+  CrashHook crash_hook_;
+  core::Hasher hasher_;
+  std::optional<store::ChainTip> tip_;
+  core::CompactRange range_;
+  bool loaded_ = false;
+};
+
+}  // namespace ink::worker

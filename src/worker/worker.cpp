@@ -1,0 +1,230 @@
+#include "worker/worker.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "core/protocol.h"
+#include "store/schema.h"
+
+namespace ink::worker {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr size_t kRecentHeads = 10;
+constexpr int kBacklogBatch = 1000;
+constexpr int kRetentionBatch = 10000;
+constexpr int kRetentionLevelBatch = 16;
+
+std::string recent_array(const std::deque<std::string>& heads) {
+  std::string out = "[";
+  for (size_t i = 0; i < heads.size(); ++i) {
+    if (i) out += ',';
+    out += heads[i];
+  }
+  return out + "]";
+}
+
+}  // namespace
+
+std::string head_json(const store::StoredInterval& row, const std::string& authority) {
+  return core::to_wire_json(core::to_json(store::to_signed_head(row, authority))).dump();
+}
+
+Worker::Worker(WorkerConfig config, core::SigningKey key, CrashHook crash_hook)
+    : config_(std::move(config)),
+      key_(std::move(key)),
+      crash_hook_(std::move(crash_hook)),
+      publisher_(config_.redis_url, milliseconds(500)) {}
+
+Worker::~Worker() = default;
+
+void Worker::sleep_until(Clock::time_point t, const std::atomic<bool>& stop) {
+  while (!stop && Clock::now() < t)
+    std::this_thread::sleep_for(std::min<Clock::duration>(milliseconds(20), t - Clock::now()));
+}
+
+void Worker::drop_connection() {
+  sequencer_.reset();
+  conn_ = store::sync::PgConnection();
+}
+
+bool Worker::lock_alive() {
+  try {
+    lock_conn_.exec("SELECT 1");
+    return true;
+  } catch (const store::StoreError& e) {
+    spdlog::error("lost the worker lock connection ({}); sequencing stops until the lock is "
+                  "re-acquired", e.what());
+    lock_held_ = false;
+    lock_conn_ = store::sync::PgConnection();
+    return false;
+  }
+}
+
+bool Worker::ensure_lock(const std::atomic<bool>& stop) {
+  if (lock_held_) return true;
+  if (!lock_conn_.usable())
+    lock_conn_ = store::sync::PgConnection::connect(config_.database_url, "ink-worker-lock");
+  auto poll = milliseconds(static_cast<int64_t>(std::clamp(config_.interval_seconds * 250, 20.0, 250.0)));
+  bool told = false;
+  while (!stop) {
+    store::sync::Params p;
+    p.int64(kWorkerLockId);
+    if (lock_conn_.exec("SELECT pg_try_advisory_lock($1)", p).text(0, 0) == "t") {
+      lock_held_ = true;
+      spdlog::info("acquired the worker lock: this ink-worker is the active sequencer");
+      return true;
+    }
+    if (!told) spdlog::warn("another ink-worker holds the worker lock; waiting to take over");
+    told = true;
+    std::this_thread::sleep_for(poll);
+  }
+  return false;
+}
+
+void Worker::ensure_connection() {
+  if (sequencer_) return;
+  conn_ = store::sync::PgConnection::connect(config_.database_url, "ink-worker");
+  auto applied = store::migrate(conn_.get());
+  for (int v : applied) spdlog::info("applied schema migration version {}", v);
+  sequencer_ = std::make_unique<Sequencer>(conn_, key_, config_.authority, crash_hook_);
+  sequencer_->load();
+  const auto& tip = sequencer_->tip();
+  if (tip)
+    spdlog::info("continuing the main tree after interval {} (clock {})", tip->index, tip->ts_us);
+  else
+    spdlog::info("empty database: the next interval is interval 0");
+  store::SequencerStore store(conn_);
+  recent_.clear();
+  for (const auto& row : store.recent_announced(kRecentHeads))
+    recent_.push_back(head_json(row, config_.authority));
+  backlog_ = true;
+}
+
+bool Worker::announce(const store::StoredInterval& row) {
+  if (Clock::now() < redis_retry_at_) return false;
+  std::string json = head_json(row, config_.authority);
+  std::deque<std::string> recent = recent_;
+  recent.push_back(json);
+  while (recent.size() > kRecentHeads) recent.pop_front();
+  try {
+    publisher_.announce(json, recent_array(recent));
+  } catch (const pubsub::PublishError& e) {
+    spdlog::error("cannot announce head {}: {}; retrying in {} ms", row.index, e.what(),
+                  redis_backoff_.count());
+    redis_retry_at_ = Clock::now() + redis_backoff_;
+    redis_backoff_ = std::min(redis_backoff_ * 2, milliseconds(5000));
+    return false;
+  }
+  if (redis_backoff_ > milliseconds(100)) spdlog::info("Redis reachable again");
+  redis_backoff_ = milliseconds(100);
+  recent_ = std::move(recent);
+  crash_hook_.at("after-publish");
+  store::SequencerStore(conn_).mark_announced(row.index);
+  return true;
+}
+
+void Worker::announce_backlog() {
+  store::SequencerStore store(conn_);
+  while (true) {
+    auto rows = store.unannounced(kBacklogBatch);
+    for (const auto& row : rows) {
+      if (!announce(row)) return;
+      spdlog::info("announced head {} committed earlier", row.index);
+    }
+    if (rows.size() < static_cast<size_t>(kBacklogBatch)) break;
+  }
+  backlog_ = false;
+}
+
+void Worker::retention(int64_t now_us, Clock::time_point deadline) {
+  if (config_.retention_hours <= 0 || Clock::now() < retention_at_) return;
+  int64_t cutoff = now_us - static_cast<int64_t>(config_.retention_hours * 3600e6);
+  store::SequencerStore store(conn_);
+  store::RetentionResult total;
+  bool more = true;
+  while (more && Clock::now() < deadline) {
+    auto r = store.delete_expired(cutoff, kRetentionBatch, kRetentionLevelBatch);
+    total.ts_deleted += r.ts_deleted;
+    total.levels_deleted += r.levels_deleted;
+    more = r.ts_deleted == kRetentionBatch || r.levels_deleted == kRetentionLevelBatch;
+  }
+  if (total.ts_deleted || total.levels_deleted)
+    spdlog::info("retention: deleted {} ts and {} interval tree levels older than {} h",
+                 total.ts_deleted, total.levels_deleted, config_.retention_hours);
+  // Nothing left: look again in a while rather than every interval.
+  if (!more) retention_at_ = Clock::now() + std::chrono::seconds(10);
+}
+
+int Worker::run(const std::atomic<bool>& stop) {
+  const auto interval = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(config_.interval_seconds));
+  milliseconds backoff(100);
+  auto next_tick = Clock::now();
+  bool clock_behind_logged = false;
+  while (!stop) {
+    try {
+      if (!ensure_lock(stop)) break;
+      ensure_connection();
+      if (backlog_) announce_backlog();
+      sleep_until(next_tick, stop);
+      if (stop) break;
+      auto start = Clock::now();
+      next_tick = std::max(next_tick + interval, start);
+      if (!lock_alive()) {
+        drop_connection();
+        continue;
+      }
+
+      IntervalOutcome outcome = sequencer_->run_interval();
+      if (outcome.kind == IntervalOutcome::Kind::kClockBehind) {
+        spdlog::critical(
+            "CLOCK STEPPED BACKWARDS: the database clock reads {} us, not after the previous "
+            "interval's {} us; refusing to sign a head dated before the previous one, waiting",
+            outcome.clock_us, outcome.previous_us);
+        clock_behind_logged = true;
+        continue;
+      }
+      if (clock_behind_logged) spdlog::warn("clock is past the previous interval again; resuming");
+      clock_behind_logged = false;
+      backoff = milliseconds(100);
+
+      auto publish_start = Clock::now();
+      if (backlog_) {
+        announce_backlog();
+      } else if (!announce(outcome.row)) {
+        backlog_ = true;
+      }
+      double publish_ms =
+          std::chrono::duration<double, std::milli>(Clock::now() - publish_start).count();
+      const auto& t = outcome.times;
+      spdlog::info(
+          "interval={} ts={} clock_ms={:.2f} fetch_ms={:.2f} build_ms={:.2f} sign_ms={:.2f} "
+          "commit_ms={:.2f} publish_ms={:.2f} total_ms={:.2f}{}",
+          outcome.row.index, outcome.row.ts_count, t.clock, t.fetch, t.build, t.sign, t.commit,
+          publish_ms, t.total() + publish_ms, backlog_ ? " announced=no" : "");
+      // Retention uses what is left of this interval, at most a quarter of it.
+      retention(outcome.clock_us, std::min(next_tick, start + interval / 4));
+    } catch (const store::SchemaMismatch& e) {
+      spdlog::critical("refusing to run: {}", e.what());
+      return 2;
+    } catch (const store::ChainMoved& e) {
+      spdlog::critical("{}; reloading the chain from the database", e.what());
+      drop_connection();
+    } catch (const store::StoreError& e) {
+      spdlog::error("PostgreSQL: {}; retrying in {} ms", e.what(), backoff.count());
+      drop_connection();
+      if (!lock_conn_.usable()) lock_held_ = false;
+      sleep_until(Clock::now() + backoff, stop);
+      backoff = std::min(backoff * 2, milliseconds(5000));
+    }
+  }
+  spdlog::info("ink-worker stopping");
+  return 0;
+}
+
+}  // namespace ink::worker
