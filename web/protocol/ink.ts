@@ -687,7 +687,7 @@ export function verifyHead(head: HeadJson, keys: KeyJson[]): Step[] {
   const ok =
     head.inclusion.leaf === i && head.inclusion.head === i && expected.a === head.inclusion.a &&
     expected.length === nodes.length && root !== null && bytesEqual(root, mth)
-  steps.push(ok ? { id: 'inclusion', status: 'pass' } : { id: 'inclusion', status: 'fail', reason: 'root_differs' })
+  steps.push(ok ? { id: 'inclusion', status: 'pass', detail: { head: i } } : { id: 'inclusion', status: 'fail', reason: 'root_differs' })
   steps.push(verifyHeadSignature({ authority: head.authority, interval: i, mth: head.mth, signature: head.signature, key: head.key }, keys))
   return steps
 }
@@ -696,4 +696,26 @@ export function verifyHead(head: HeadJson, keys: KeyJson[]): Step[] {
 export function isEmptyInterval(ithBase64: string): boolean {
   const ith = decode(ithBase64)
   return ith !== null && bytesEqual(ith, EMPTY_ROOT)
+}
+
+/** Material from a proof file without the offline extensions, completed with head i from the service. */
+export function materialFromProofFileAndHead(file: ProofFile, head: HeadJson): ProofMaterial | { error: string } {
+  const proof = file.timestamp?.proof
+  if (!proof) return { error: 'no_proof' }
+  const named = parseHeadCompact(String(proof.mth ?? ''))
+  if (!named) return { error: 'malformed' }
+  return {
+    claimedData: file.data,
+    claimedHash: typeof file.timestamp.hash === 'string' ? file.timestamp.hash : null,
+    timestamp: file.timestamp.timestamp,
+    a: proof.a,
+    path: proof.path,
+    ith: proof.ith,
+    authority: named.authority,
+    intervalIndex: named.interval,
+    mthFromString: toBase64(named.mth),
+    interval: head.interval,
+    inclusion: head.inclusion,
+    head: { authority: head.authority, interval: head.interval.index, mth: head.mth, signature: head.signature, key: head.key },
+  }
 }
