@@ -11,7 +11,8 @@
 namespace ink::core {
 
 struct CheckStep {
-  std::string name;     // "data", "ts-hash", "interval-path", "ihash", "inclusion", "signature"
+  // "data", "proof" (present), "ts-hash", "interval-path", "ihash", "inclusion", "signature"
+  std::string name;
   bool passed = false;
   std::string message;  // what was checked, or what failed and what that means
 };
