@@ -162,6 +162,33 @@ test('stamping a text yields a proof with a compact string and a proof file', { 
   assert.equal(head.mth, p.timestamp.proof.head.mth)
 })
 
+test('stamping two files hashes them in the browser as PROTOCOL.md combines them', { timeout: SLOW * 2 }, async () => {
+  const files = [
+    { name: 'alpha.txt', mimeType: 'text/plain', buffer: Buffer.from('alpha\n') },
+    { name: 'beta.bin', mimeType: 'application/octet-stream', buffer: Buffer.from(`e2e files ${Date.now()} ${Math.random()}`) },
+  ]
+  const perFile = files.map((f) => 'sha512:' + createHash('sha512').update(f.buffer).digest('hex')).sort()
+  const expected = sha512Data(`[${perFile.map((s) => `"${s}"`).join(', ')}]`)
+
+  const { page, context, errors } = await newPage()
+  await page.goto(`${BASE}/`)
+  await page.click('[data-testid="stamp-tab-files"]')
+  await page.setInputFiles('[data-testid="stamp-files"]', files)
+  await page.waitForFunction((d) => document.querySelector('[data-testid="stamp-data"] code')?.textContent === d, expected)
+  await page.click('[data-testid="stamp-button"]')
+  await page.waitForSelector('[data-testid="stamp-result"]', { timeout: SLOW })
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="stamp-download"]')])
+  const file = path.join(OUT, download.suggestedFilename())
+  await download.saveAs(file)
+  await context.close()
+  assert.deepEqual(errors, [])
+  const { readFileSync } = await import('node:fs')
+  const proof = JSON.parse(readFileSync(file, 'utf8'))
+  assert.equal(proof.data, expected)
+  assert.deepEqual(proof.files, ['alpha.txt', 'beta.bin'])
+  assert.match(download.suggestedFilename(), /^files-\d+\.ink\.json$/)
+})
+
 test('verifying the proof with the same text passes every step', { timeout: SLOW }, async () => {
   assert.ok(stamped.proof, 'needs the proof from the stamping test')
   const { steps, summary } = await verifyInBrowser('verify-pass-desktop', stamped.text, stamped.proofJson)

@@ -38,8 +38,11 @@ export interface RecentHeads {
 
 export async function readRecentHeads(): Promise<RecentHeads> {
   let raw: string | null
+  const r = redis()
+  // Known to be down: answer at once instead of holding every page for the timeout.
+  if (r.status === 'reconnecting' || r.status === 'close' || r.status === 'end') return { heads: [], error: 'redis_unavailable' }
   try {
-    raw = await withTimeout(redis().get('recent-mth'), 800)
+    raw = await withTimeout(r.get('recent-mth'), 800)
   } catch {
     return { heads: [], error: 'redis_unavailable' }
   }
