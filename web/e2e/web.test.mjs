@@ -266,7 +266,18 @@ test('the interval page renders the head, server-side and checked in the browser
   const steps = await page.$$eval('[data-testid="steps"] [data-step]', (els) => Object.fromEntries(els.map((e) => [e.dataset.step, e.dataset.status])))
   assert.deepEqual(steps, { inclusion: 'pass', signature: 'pass', consistency: 'pass' })
   if (i > 0) assert.ok(await page.$('[data-testid="interval-prev"]'))
+  assert.equal(await page.$('[data-testid="interval-fragment"]'), null, 'no head string in the address, nothing to compare')
   await shot(page, 'interval-desktop')
+
+  // Opened from a head string, the page compares the string's mth with the signed one.
+  const mthUrl = Buffer.from(head.mth, 'base64').toString('base64url')
+  await page.goto(`${BASE}/${i}#v1:${mthUrl}`)
+  assert.equal(await (await page.waitForSelector('[data-testid="interval-fragment"]')).getAttribute('data-outcome'), 'matches')
+  const forged = Buffer.from(head.mth, 'base64')
+  forged[0] ^= 1
+  await page.goto(`${BASE}/`)
+  await page.goto(`${BASE}/${i}#v1:${forged.toString('base64url')}`)
+  await page.waitForSelector('[data-testid="interval-fragment"][data-outcome="differs"]')
   await context.close()
   assert.deepEqual(errors, [])
 
