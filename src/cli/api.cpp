@@ -1,0 +1,106 @@
+#include "cli/api.h"
+
+#include "core/decode.h"
+
+namespace ink::cli {
+
+using core::Json;
+
+namespace {
+
+Json parse_body(const std::string& body, const std::string& what) {
+  core::DecodeLimits limits;
+  limits.max_bytes = 4 * 1024 * 1024;
+  limits.max_items = 100000;
+  auto j = core::decode_json_strict(body, limits);
+  if (!j) throw MalformedAnswer(what + ": the answer is not valid JSON: " + j.error().message, body);
+  return std::move(*j);
+}
+
+[[noreturn]] void throw_api_error(const HttpResponse& res, const std::string& target) {
+  std::string detail;
+  try {
+    Json j = Json::parse(res.body);
+    if (j.is_object()) {
+      detail = j.value("error", "");
+      std::string message = j.value("message", "");
+      if (!message.empty()) detail += (detail.empty() ? "" : ": ") + message;
+    }
+  } catch (const std::exception&) {
+  }
+  if (detail.empty()) detail = res.body.substr(0, 200);
+  throw ApiError(res.status, "server answered " + std::to_string(res.status) + " to " + target +
+                                 (detail.empty() ? "" : " (" + detail + ")"));
+}
+
+}  // namespace
+
+FetchedHead parse_head_text(const std::string& text, const std::string& source) {
+  Json raw = parse_body(text, source);
+  auto head = core::head_from_json(raw);
+  if (!head) throw MalformedAnswer(source + ": " + head.error().message, text);
+  return FetchedHead{std::move(*head), std::move(raw)};
+}
+
+Json Api::get_json(const std::string& target, std::optional<std::chrono::milliseconds> timeout) {
+  HttpResponse res = http_.get(target, timeout);
+  if (res.status != 200) throw_api_error(res, target);
+  return parse_body(res.body, target);
+}
+
+std::vector<core::PublicKey> Api::keys(Json* raw) {
+  Json j = get_json("/api/v1/keys");
+  auto keys = core::keys_from_json(j);
+  if (!keys) throw MalformedAnswer("/api/v1/keys: " + keys.error().message, j.dump());
+  if (keys->empty()) throw MalformedAnswer("/api/v1/keys: the server publishes no keys", j.dump());
+  if (raw) *raw = std::move(j);
+  return std::move(*keys);
+}
+
+std::optional<FetchedHead> Api::head(std::optional<uint64_t> index) {
+  const std::string target =
+      "/api/v1/mth/" + (index ? std::to_string(*index) : std::string("current"));
+  HttpResponse res = http_.get(target);
+  if (res.status == 404 && index) return std::nullopt;
+  if (res.status != 200) throw_api_error(res, target);
+  FetchedHead fetched = parse_head_text(res.body, target);
+  if (index && fetched.head.interval.index != *index) {
+    throw MalformedAnswer(target + ": the server sent head " +
+                              std::to_string(fetched.head.interval.index) + " instead",
+                          res.body);
+  }
+  return fetched;
+}
+
+core::ConsistencyProof Api::consistency(uint64_t x, uint64_t y) {
+  const std::string target = "/api/v1/mth/" + std::to_string(y) + "/from/" + std::to_string(x);
+  Json j = get_json(target);
+  auto proof = core::consistency_from_json(j);
+  if (!proof) throw MalformedAnswer(target + ": " + proof.error().message, j.dump());
+  return std::move(*proof);
+}
+
+core::TsAnswer Api::stamp(const std::string& data, std::chrono::milliseconds wait_timeout,
+                          int polls) {
+  const std::string target = "/api/v1/ts/?wait";
+  HttpResponse res = http_.post(target, Json{{"data", data}}.dump(), "application/json", wait_timeout);
+  if (res.status != 200) throw_api_error(res, target);
+  Json j = parse_body(res.body, target);
+  auto answer = core::ts_answer_from_json(j);
+  if (!answer) throw MalformedAnswer(target + ": " + answer.error().message, res.body);
+  // The server holds ?wait for a limited time; a slow interval needs another look.
+  for (int i = 0; i < polls && !answer->proof; ++i) {
+    std::string location = res.location.empty() ? "/api/v1/ts/" + answer->id + "/" : res.location;
+    if (location.find('?') == std::string::npos) location += "?wait";
+    // Location is absolute under /api; strip the base path the client adds itself.
+    const std::string& base = http_.server().base_path;
+    if (!base.empty() && location.starts_with(base)) location = location.substr(base.size());
+    Json again = get_json(location, wait_timeout);
+    auto parsed = core::ts_answer_from_json(again);
+    if (!parsed) throw MalformedAnswer(location + ": " + parsed.error().message, again.dump());
+    answer = std::move(parsed);
+  }
+  return std::move(*answer);
+}
+
+}  // namespace ink::cli

@@ -1,0 +1,67 @@
+#pragma once
+// Typed calls to the service's HTTP API (PROTOCOL.md, "HTTP API") on top of
+// HttpClient. Every answer is parsed strictly; nothing is trusted here, the
+// callers check proofs and signatures.
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "cli/http.h"
+#include "core/protocol.h"
+
+namespace ink::cli {
+
+// The server answered, but with an error status (after retries of 429/5xx).
+class ApiError : public std::runtime_error {
+ public:
+  ApiError(unsigned status, const std::string& message)
+      : std::runtime_error(message), status_(status) {}
+  unsigned status() const { return status_; }
+
+ private:
+  unsigned status_;
+};
+
+// The server answered 200 with something that is not what the protocol says.
+class MalformedAnswer : public std::runtime_error {
+ public:
+  MalformedAnswer(const std::string& message, std::string body)
+      : std::runtime_error(message), body_(std::move(body)) {}
+  const std::string& body() const { return body_; }
+
+ private:
+  std::string body_;
+};
+
+struct FetchedHead {
+  core::SignedHead head;
+  core::Json raw;  // as received, for evidence and --json
+};
+
+class Api {
+ public:
+  explicit Api(HttpClient& http) : http_(http) {}
+
+  // GET /api/v1/keys. Throws ApiError, MalformedAnswer, NetworkError.
+  std::vector<core::PublicKey> keys(core::Json* raw = nullptr);
+  // GET /api/v1/mth/current or /api/v1/mth/<i>. nullopt for 404 on an index.
+  std::optional<FetchedHead> head(std::optional<uint64_t> index);
+  // GET /api/v1/mth/<y>/from/<x>.
+  core::ConsistencyProof consistency(uint64_t x, uint64_t y);
+  // POST /api/v1/ts/?wait, then GET <Location>?wait while the proof is
+  // missing (at most `polls` times). The answer may still lack a proof.
+  core::TsAnswer stamp(const std::string& data, std::chrono::milliseconds wait_timeout, int polls);
+
+ private:
+  core::Json get_json(const std::string& target,
+                      std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+  HttpClient& http_;
+};
+
+// Parses a head sent by the server (body of /mth/* or a live-feed frame).
+// Throws MalformedAnswer saying what is wrong.
+FetchedHead parse_head_text(const std::string& text, const std::string& source);
+
+}  // namespace ink::cli

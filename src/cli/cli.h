@@ -1,0 +1,71 @@
+#pragma once
+// The `ink` command line: stamp, verify, monitor, head, key. run() is what
+// main() calls; tests call it in-process with their own streams.
+//
+// Exit status: 0 success (a proof is valid, a head checks out); 1 something
+// is invalid (a proof, a signature, a log that forked: the message names
+// the failed step); 2 usage, I/O, network or server errors.
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "cli/http.h"
+
+namespace ink::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitInvalid = 1;
+inline constexpr int kExitError = 2;
+
+int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
+
+// Options every command that talks to a server shares.
+struct ServerOptions {
+  std::string server;  // "" = $INK_SERVER or the default
+  bool json = false;
+  double timeout_seconds = 20;
+  int retries = 3;
+  HttpOptions http(std::ostream& err) const;
+};
+
+struct StampOptions {
+  ServerOptions common;
+  std::vector<std::filesystem::path> files;
+  std::optional<std::string> text;
+  std::optional<std::filesystem::path> out;
+  std::optional<std::filesystem::path> key_file;
+  bool together = false;
+  int jobs = 4;
+};
+
+struct VerifyOptions {
+  ServerOptions common;
+  std::vector<std::filesystem::path> files;
+  std::optional<std::string> text;
+  std::optional<std::filesystem::path> proof;
+  std::optional<std::filesystem::path> key_file;
+  bool server_given = false;
+};
+
+struct MonitorOptions {
+  ServerOptions common;
+  std::filesystem::path state_dir;
+  std::optional<std::filesystem::path> key_file;
+  uint64_t count = 0;            // stop (exit 0) after this many new heads; 0 = never
+  double poll_seconds = 10;      // feed silence after which /mth/current is polled
+  int recheck = 4;               // earlier heads re-fetched at start, besides the last
+};
+
+int run_stamp(const StampOptions& o, std::ostream& out, std::ostream& err);
+int run_verify(const VerifyOptions& o, std::ostream& out, std::ostream& err);
+int run_monitor(const MonitorOptions& o, std::ostream& out, std::ostream& err);
+int run_head(const ServerOptions& o, std::optional<uint64_t> index,
+             const std::optional<std::filesystem::path>& key_file, std::ostream& out,
+             std::ostream& err);
+int run_key(const ServerOptions& o, std::ostream& out, std::ostream& err);
+
+}  // namespace ink::cli

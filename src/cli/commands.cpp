@@ -1,0 +1,518 @@
+// stamp, verify, head, key, and the command-line parser. The monitor lives
+// in monitor_cmd.cpp.
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "cli/api.h"
+#include "cli/cli.h"
+#include "cli/proof_check.h"
+#include "cli/proof_io.h"
+#include "core/compact.h"
+#include "core/encoding.h"
+
+namespace ink::cli {
+
+using core::Json;
+namespace fs = std::filesystem;
+
+HttpOptions ServerOptions::http(std::ostream& err) const {
+  HttpOptions h;
+  h.timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000));
+  h.attempts = std::max(1, retries + 1);
+  if (!json) h.log = [&err](const std::string& m) { err << "ink: " << m << "\n"; };
+  return h;
+}
+
+namespace {
+
+// Thrown inside commands for errors of exit status 2, with a message for people.
+struct UsageOrIoError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+ServerUrl server_url(const ServerOptions& o) {
+  auto url = parse_server_url(o.server.empty() ? default_server() : o.server);
+  if (!url) throw UsageOrIoError(url.error().message);
+  return *url;
+}
+
+std::vector<core::PublicKey> load_keys(const fs::path& path) {
+  auto text = read_text_file(path);
+  if (!text) throw UsageOrIoError(text.error().message);
+  auto keys = parse_key_file(*text);
+  if (!keys) throw UsageOrIoError("key file " + path.string() + ": " + keys.error().message);
+  return std::move(*keys);
+}
+
+std::string compact_of(const core::TsAnswer& a) {
+  const core::TsProof& p = *a.proof;
+  return core::format_compact(core::CompactTs{p.head.authority, p.head.interval.index, a.timestamp,
+                                              p.a, p.path});
+}
+
+std::string compact_head(const core::SignedHead& h) {
+  return core::format_compact(core::CompactHead{h.authority, h.interval.index, h.mth});
+}
+
+Json steps_json(const core::CheckReport& report) {
+  Json steps = Json::array();
+  for (const auto& s : report.steps)
+    steps.push_back(Json{{"name", s.name}, {"passed", s.passed}, {"message", s.message}});
+  return steps;
+}
+
+// Runs a command body, mapping the edge's exceptions to exit status 2.
+template <class F>
+int guarded(std::ostream& err, F&& body) {
+  try {
+    return body();
+  } catch (const UsageOrIoError& e) {
+    err << "ink: " << e.what() << "\n";
+  } catch (const NetworkError& e) {
+    err << "ink: network error: " << e.what() << "\n";
+  } catch (const ApiError& e) {
+    err << "ink: " << e.what() << "\n";
+  } catch (const MalformedAnswer& e) {
+    err << "ink: the server's answer is not valid: " << e.what() << "\n";
+  } catch (const Interrupted&) {
+    err << "ink: interrupted\n";
+  }
+  return kExitError;
+}
+
+// ---------------------------------------------------------------- stamp
+
+struct StampJob {
+  StampJob(std::vector<fs::path> f, std::string l, fs::path p)
+      : files(std::move(f)), label(std::move(l)), proof_path(std::move(p)) {}
+  std::vector<fs::path> files;  // empty for --text
+  std::string label;            // what the user calls it
+  fs::path proof_path;          // "" = do not write
+  // results
+  int status = kExitOk;
+  std::string message;  // error text
+  std::string data;
+  std::optional<core::TsAnswer> answer;
+};
+
+void stamp_one(StampJob& job, const StampOptions& o, const ServerUrl& url,
+               std::span<const core::PublicKey> keys, std::ostream& err) {
+  try {
+    if (!job.files.empty()) {
+      auto data = data_for_files(job.files);
+      if (!data) throw UsageOrIoError(data.error().message);
+      job.data = std::move(*data);
+    } else {
+      job.data = data_for_text(*o.text);
+    }
+    HttpClient http(url, o.common.http(err));
+    Api api(http);
+    // The server holds ?wait up to its own limit (30 s by default).
+    const auto wait_timeout = http.server().tls ? std::chrono::milliseconds(70000)
+                                                : std::chrono::milliseconds(65000);
+    core::TsAnswer answer = api.stamp(job.data, std::max(wait_timeout, o.common.http(err).timeout), 2);
+    if (!answer.proof) {
+      job.status = kExitError;
+      job.message = "the server accepted the timestamp (id " + answer.id +
+                    ") but gave no proof in time; fetch it later from /api/v1/ts/" + answer.id + "/";
+      return;
+    }
+    // Never save a proof that does not check out.
+    core::CheckReport report = core::check_ts_proof(answer, job.data, keys);
+    if (!report.passed()) {
+      job.status = kExitInvalid;
+      job.message = "the server's proof does not check out (" + report.first_failure()->name +
+                    "): " + report.first_failure()->message;
+      return;
+    }
+    if (!job.proof_path.empty()) {
+      core::ProofFile proof;
+      proof.authority = answer.proof->head.authority;
+      proof.data = job.data;
+      for (const auto& f : job.files) proof.files.push_back(f.filename().string());
+      proof.timestamp = answer;
+      auto written = write_file_atomically(job.proof_path, format_proof_file(proof));
+      if (!written) throw UsageOrIoError(written.error().message);
+    }
+    job.answer = std::move(answer);
+  } catch (const UsageOrIoError& e) {
+    job.status = kExitError;
+    job.message = e.what();
+  } catch (const NetworkError& e) {
+    job.status = kExitError;
+    job.message = std::string("network error: ") + e.what();
+  } catch (const ApiError& e) {
+    job.status = kExitError;
+    job.message = e.what();
+  } catch (const MalformedAnswer& e) {
+    job.status = kExitError;
+    job.message = std::string("the server's answer is not valid: ") + e.what();
+  } catch (const Interrupted&) {
+    job.status = kExitError;
+    job.message = "interrupted";
+  }
+}
+
+}  // namespace
+
+int run_stamp(const StampOptions& o, std::ostream& out, std::ostream& err) {
+  return guarded(err, [&] {
+    if (o.text && !o.files.empty()) throw UsageOrIoError("give FILE... or --text, not both");
+    if (!o.text && o.files.empty()) throw UsageOrIoError("nothing to stamp: give FILE... or --text TEXT");
+    const ServerUrl url = server_url(o.common);
+
+    std::vector<StampJob> jobs;
+    if (o.text) {
+      jobs.emplace_back(std::vector<fs::path>{}, "text", o.out.value_or(fs::path()));
+    } else if (o.together || o.files.size() == 1) {
+      fs::path proof = o.out.value_or(default_proof_path(o.files.front()));
+      std::string label;
+      for (const auto& f : o.files) label += (label.empty() ? "" : " ") + f.string();
+      jobs.emplace_back(o.files, label, proof);
+    } else {
+      if (o.out && !fs::is_directory(*o.out))
+        throw UsageOrIoError("with several files, --out must be an existing directory (" +
+                             o.out->string() + " is not)");
+      for (const auto& f : o.files) {
+        fs::path proof = o.out ? *o.out / default_proof_path(f).filename() : default_proof_path(f);
+        jobs.emplace_back(std::vector<fs::path>{f}, f.string(), proof);
+      }
+    }
+    for (const auto& f : o.files) {
+      if (!fs::is_regular_file(f)) throw UsageOrIoError("cannot read " + f.string() + ": not a regular file");
+    }
+
+    // Trusted keys to check each proof before saving it: the pinned file, or the server's.
+    std::vector<core::PublicKey> keys;
+    if (o.key_file) {
+      keys = load_keys(*o.key_file);
+    } else {
+      HttpClient http(url, o.common.http(err));
+      keys = Api(http).keys();
+    }
+
+    // Each worker thread has its own connection; jobs are taken in order.
+    std::atomic<size_t> next{0};
+    const size_t workers = std::min<size_t>(jobs.size(), static_cast<size_t>(std::max(1, o.jobs)));
+    std::mutex err_mutex;
+    std::vector<std::thread> threads;
+    for (size_t w = 0; w < workers; ++w) {
+      threads.emplace_back([&] {
+        for (size_t i; (i = next.fetch_add(1)) < jobs.size();) {
+          std::ostringstream log;
+          stamp_one(jobs[i], o, url, keys, log);
+          std::lock_guard lock(err_mutex);
+          err << log.str();
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+
+    int status = kExitOk;
+    Json results = Json::array();
+    for (const auto& job : jobs) {
+      status = std::max(status, job.status);
+      if (o.common.json) {
+        Json r{{"input", job.label}, {"ok", job.status == kExitOk}};
+        if (job.status != kExitOk) r["error"] = job.message;
+        if (job.answer) {
+          r["data"] = job.data;
+          r["compact"] = compact_of(*job.answer);
+          r["id"] = job.answer->id;
+          r["interval"] = job.answer->proof->head.interval.index;
+          r["timestamp"] = job.answer->timestamp;
+          if (!job.proof_path.empty()) r["proof_file"] = job.proof_path.string();
+          if (job.proof_path.empty()) r["proof"] = core::to_wire_json(core::to_json(*job.answer));
+        }
+        results.push_back(std::move(r));
+      } else if (job.status != kExitOk) {
+        err << "ink: " << job.label << ": " << job.message << "\n";
+      } else {
+        out << compact_of(*job.answer);
+        if (!job.files.empty()) out << "  " << job.label;
+        out << "\n";
+        if (!job.proof_path.empty()) err << "ink: proof saved to " << job.proof_path.string() << "\n";
+      }
+    }
+    if (o.common.json) out << results.dump(2) << "\n";
+    return status;
+  });
+}
+
+// ---------------------------------------------------------------- verify
+
+int run_verify(const VerifyOptions& o, std::ostream& out, std::ostream& err) {
+  return guarded(err, [&] {
+    if (o.text && !o.files.empty()) throw UsageOrIoError("give FILE... or --text, not both");
+    fs::path proof_path;
+    if (o.proof) {
+      proof_path = *o.proof;
+    } else if (o.files.size() == 1) {
+      proof_path = default_proof_path(o.files.front());
+    } else {
+      throw UsageOrIoError("give the proof file with --proof PATH");
+    }
+    if (!o.text && o.files.empty()) throw UsageOrIoError("give the stamped FILE... or --text TEXT");
+
+    std::string data, what;
+    if (o.text) {
+      data = data_for_text(*o.text);
+      what = "The text";
+    } else {
+      auto d = data_for_files(o.files);
+      if (!d) throw UsageOrIoError(d.error().message);
+      data = std::move(*d);
+      what = o.files.size() == 1 ? "The file " + o.files.front().string() : "The set of files";
+    }
+    auto proof_text = read_text_file(proof_path);
+    if (!proof_text) throw UsageOrIoError(proof_text.error().message);
+
+    // Keys: pinned from a file (fully offline), else the server's.
+    const bool use_server = o.server_given || !o.key_file;
+    std::optional<ServerUrl> url;
+    std::unique_ptr<HttpClient> http;
+    if (use_server) {
+      url = server_url(o.common);
+      http = std::make_unique<HttpClient>(*url, o.common.http(err));
+    }
+    std::vector<core::PublicKey> keys;
+    std::string key_source;
+    if (o.key_file) {
+      keys = load_keys(*o.key_file);
+      key_source = "pinned keys from " + o.key_file->string();
+    } else {
+      keys = Api(*http).keys();
+      key_source = "keys fetched from " + url->text() + " (not pinned: use --key to check offline)";
+    }
+
+    core::ProofFile proof;
+    core::CheckReport report = check_proof_file(*proof_text, data, what, keys, &proof);
+    if (report.passed() && use_server) {
+      Api api(*http);
+      auto current = api.head(std::nullopt);
+      std::optional<core::ConsistencyProof> consistency;
+      const uint64_t i = proof.timestamp.proof->head.interval.index;
+      if (current->head.interval.index > i)
+        consistency = api.consistency(i, current->head.interval.index);
+      check_against_head(report, proof.timestamp.proof->head, current->head,
+                         consistency ? &*consistency : nullptr, keys);
+    }
+
+    const bool valid = report.passed();
+    if (o.common.json) {
+      Json j{{"valid", valid},
+             {"proof_file", proof_path.string()},
+             {"data", data},
+             {"keys", key_source},
+             {"failed_step", valid ? Json(nullptr) : Json(report.first_failure()->name)},
+             {"steps", steps_json(report)}};
+      if (valid) {
+        j["timestamp"] = proof.timestamp.timestamp;
+        j["compact"] = compact_of(proof.timestamp);
+      }
+      out << j.dump(2) << "\n";
+    } else {
+      for (const auto& s : report.steps)
+        out << (s.passed ? "ok    " : "FAIL  ") << s.name << ": " << s.message << "\n";
+      if (valid) {
+        out << "VALID: " << data << " existed at " << proof.timestamp.timestamp << " ("
+            << compact_of(proof.timestamp) << "), " << key_source << "\n";
+      } else {
+        out << "INVALID: step \"" << report.first_failure()->name << "\" failed.\n";
+      }
+    }
+    return valid ? kExitOk : kExitInvalid;
+  });
+}
+
+// ---------------------------------------------------------------- head, key
+
+int run_head(const ServerOptions& o, std::optional<uint64_t> index,
+             const std::optional<fs::path>& key_file, std::ostream& out, std::ostream& err) {
+  return guarded(err, [&] {
+    const ServerUrl url = server_url(o);
+    HttpClient http(url, o.http(err));
+    Api api(http);
+    std::vector<core::PublicKey> keys = key_file ? load_keys(*key_file) : api.keys();
+    auto fetched = api.head(index);
+    if (!fetched) throw UsageOrIoError("the server has no head " + std::to_string(*index) + " yet");
+    const core::SignedHead& h = fetched->head;
+    core::CheckReport report = core::check_head(h, keys);
+    if (o.json) {
+      out << fetched->raw.dump(2) << "\n";
+    } else {
+      out << "head       " << compact_head(h) << "\n"
+          << "interval   " << h.interval.index << ", closed at " << h.interval.timestamp << "\n"
+          << "ith        " << core::to_base64(h.interval.ith) << "\n"
+          << "mth        " << core::to_base64(h.mth) << "\n"
+          << "key        " << h.key << "\n";
+      for (const auto& s : report.steps)
+        out << (s.passed ? "ok    " : "FAIL  ") << s.name << ": " << s.message << "\n";
+    }
+    if (!report.passed()) {
+      err << "ink: head " << h.interval.index << " does not check out ("
+          << report.first_failure()->name << ")\n";
+      return kExitInvalid;
+    }
+    return kExitOk;
+  });
+}
+
+int run_key(const ServerOptions& o, std::ostream& out, std::ostream& err) {
+  return guarded(err, [&] {
+    const ServerUrl url = server_url(o);
+    HttpClient http(url, o.http(err));
+    Json raw;
+    Api(http).keys(&raw);
+    out << raw.dump(2) << "\n";
+    return kExitOk;
+  });
+}
+
+// ---------------------------------------------------------------- parser
+
+namespace {
+
+void add_server_options(CLI::App* cmd, ServerOptions& o) {
+  cmd->add_option("-s,--server", o.server,
+                  "Service URL, e.g. https://unchanging.ink (default: $INK_SERVER, else "
+                  "http://localhost:23230)");
+  cmd->add_flag("--json", o.json, "Machine-readable JSON output");
+  cmd->add_option("--timeout", o.timeout_seconds, "Seconds per network attempt")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--retries", o.retries, "Retries of failed requests, with back-off")
+      ->check(CLI::Range(0, 20))
+      ->capture_default_str();
+}
+
+}  // namespace
+
+int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  CLI::App app{
+      "ink: client of the unchanging.ink timestamping service. Stamps files, verifies proofs "
+      "offline, and watches a log for misbehaviour.\nExit status: 0 ok, 1 invalid, 2 usage, "
+      "I/O or network error.",
+      "ink"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "ink 0.1.0");
+
+  StampOptions stamp;
+  std::string stamp_text, stamp_out, stamp_key;
+  std::vector<std::string> stamp_files;
+  auto* stamp_cmd = app.add_subcommand(
+      "stamp",
+      "Hash FILE(s) or a text locally (SHA-512), timestamp the hash, save a proof file "
+      "FILE.ink.json beside each file and print the compact timestamp string. Only the "
+      "hash leaves this machine.");
+  stamp_cmd->add_option("files", stamp_files, "Files to stamp (each on its own, concurrently)");
+  stamp_cmd->add_option("--text", stamp_text, "Stamp this text instead of files");
+  stamp_cmd->add_option("-o,--out", stamp_out,
+                        "Proof file to write (with several files: a directory); with --text, "
+                        "no file is written unless given");
+  stamp_cmd->add_flag("--together", stamp.together,
+                      "Stamp all FILEs as one set (one proof, verify with all of them)");
+  stamp_cmd->add_option("-k,--key", stamp_key, "Trusted key file to check the proof against "
+                                               "(default: the server's keys)");
+  stamp_cmd->add_option("-j,--jobs", stamp.jobs, "Files stamped at once")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  add_server_options(stamp_cmd, stamp.common);
+
+  VerifyOptions verify;
+  std::string verify_text, verify_proof, verify_key;
+  std::vector<std::string> verify_files;
+  auto* verify_cmd = app.add_subcommand(
+      "verify",
+      "Check a proof file against FILE(s) or a text: ts hash, interval tree path, ihash, main "
+      "tree inclusion, head signature; with --server (or without --key) also that the "
+      "server's current head extends the proof's head. Exit 0 valid, 1 invalid, 2 error.");
+  verify_cmd->add_option("files", verify_files, "The stamped file(s)");
+  verify_cmd->add_option("--text", verify_text, "The stamped text, instead of files");
+  verify_cmd->add_option("-p,--proof", verify_proof, "Proof file (default: FILE.ink.json)");
+  verify_cmd->add_option("-k,--key", verify_key,
+                         "Trusted key file (JSON of /api/v1/keys, or a PEM public key): "
+                         "verify offline");
+  add_server_options(verify_cmd, verify.common);
+
+  MonitorOptions monitor;
+  std::string monitor_state, monitor_key;
+  auto* monitor_cmd = app.add_subcommand(
+      "monitor",
+      "Follow the live feed of new heads, check every head's signature, its consistency with "
+      "all heads before it (recomputing each root from its own copy of the ihash leaves) and "
+      "with what was seen before a restart. On any inconsistency, print and save the evidence "
+      "in the state directory and exit 1.");
+  monitor_cmd->add_option("--state", monitor_state, "State directory (created if missing)")
+      ->required();
+  monitor_cmd->add_option("-k,--key", monitor_key,
+                          "Key file to pin on first run (default: the server's keys at first run)");
+  monitor_cmd->add_option("--count", monitor.count, "Exit 0 after checking this many new heads");
+  monitor_cmd->add_option("--poll", monitor.poll_seconds,
+                          "Seconds of feed silence before asking for the current head")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  monitor_cmd->add_option("--recheck", monitor.recheck,
+                          "Earlier heads re-fetched and compared at start (besides the last)")
+      ->check(CLI::Range(0, 1000))
+      ->capture_default_str();
+  add_server_options(monitor_cmd, monitor.common);
+
+  ServerOptions head;
+  std::string head_key;
+  int64_t head_index = -1;
+  auto* head_cmd = app.add_subcommand(
+      "head", "Show the current head, or head INDEX, and check its inclusion and signature.");
+  head_cmd->add_option("index", head_index, "Interval index (default: the newest)")
+      ->check(CLI::NonNegativeNumber);
+  head_cmd->add_option("-k,--key", head_key, "Trusted key file (default: the server's keys)");
+  add_server_options(head_cmd, head);
+
+  ServerOptions key;
+  auto* key_cmd = app.add_subcommand(
+      "key", "Print the server's public keys as JSON, for pinning: ink key > KEYFILE");
+  add_server_options(key_cmd, key);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e, out, err);
+    return code == 0 ? kExitOk : kExitError;
+  }
+
+  auto optional_path = [](const std::string& s) {
+    return s.empty() ? std::optional<fs::path>() : std::optional<fs::path>(s);
+  };
+  if (*stamp_cmd) {
+    for (auto& f : stamp_files) stamp.files.emplace_back(f);
+    if (stamp_cmd->count("--text")) stamp.text = stamp_text;
+    stamp.out = optional_path(stamp_out);
+    stamp.key_file = optional_path(stamp_key);
+    return run_stamp(stamp, out, err);
+  }
+  if (*verify_cmd) {
+    for (auto& f : verify_files) verify.files.emplace_back(f);
+    if (verify_cmd->count("--text")) verify.text = verify_text;
+    verify.proof = optional_path(verify_proof);
+    verify.key_file = optional_path(verify_key);
+    verify.server_given = verify_cmd->count("--server") > 0;
+    return run_verify(verify, out, err);
+  }
+  if (*monitor_cmd) {
+    monitor.state_dir = monitor_state;
+    monitor.key_file = optional_path(monitor_key);
+    return run_monitor(monitor, out, err);
+  }
+  if (*head_cmd) {
+    return run_head(head, head_index >= 0 ? std::optional<uint64_t>(head_index) : std::nullopt,
+                    optional_path(head_key), out, err);
+  }
+  if (*key_cmd) return run_key(key, out, err);
+  return kExitError;
+}
+
+}  // namespace ink::cli

@@ -1,0 +1,221 @@
+#include "cli/proof_check.h"
+
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "cli/proof_io.h"
+#include "cli/test_log.h"
+#include "cli/url.h"
+#include "core/encoding.h"
+
+namespace ink::cli {
+namespace {
+
+using testing::TestLog;
+namespace fs = std::filesystem;
+
+std::vector<core::PublicKey> keys_of(const TestLog& log) { return {log.key().public_key()}; }
+
+TEST(ProofCheck, StampedDataPassesEveryStep) {
+  TestLog log;
+  const std::string data = data_for_text("hello");
+  std::string text = format_proof_file(log.proof_file(data, {"hello.txt"}));
+  core::ProofFile parsed;
+  auto report = check_proof_file(text, data, "The text", keys_of(log), &parsed);
+  ASSERT_TRUE(report.passed()) << report.first_failure()->name << ": " << report.first_failure()->message;
+  std::vector<std::string> names;
+  for (auto& s : report.steps) names.push_back(s.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"proof-file", "data", "ts-hash", "interval-path",
+                                             "ihash", "inclusion", "signature"}));
+  EXPECT_EQ(parsed.data, data);
+  EXPECT_EQ(parsed.files, std::vector<std::string>{"hello.txt"});
+}
+
+TEST(ProofCheck, OtherDataFailsAtData) {
+  TestLog log;
+  std::string text = format_proof_file(log.proof_file(data_for_text("hello"), {}));
+  auto report = check_proof_file(text, data_for_text("hellO"), "The file x", keys_of(log));
+  ASSERT_FALSE(report.passed());
+  EXPECT_EQ(report.first_failure()->name, "data");
+  EXPECT_NE(report.first_failure()->message.find("The file x differs"), std::string::npos);
+}
+
+TEST(ProofCheck, WrongKeyFailsAtSignature) {
+  TestLog log, other;
+  const std::string data = data_for_text("hello");
+  std::string text = format_proof_file(log.proof_file(data, {}));
+  auto report = check_proof_file(text, data, "The text", keys_of(other));
+  ASSERT_FALSE(report.passed());
+  EXPECT_EQ(report.first_failure()->name, "signature");
+}
+
+// Flipping any one bit of a proof file must make it fail, except inside the
+// two informational values ("id" and the file names) that nothing signs.
+TEST(ProofCheck, EveryFlippedBitFails) {
+  TestLog log;
+  const std::string data = data_for_text("flip me");
+  const std::string text = format_proof_file(log.proof_file(data, {"a.txt"}));
+  auto value_range = [&](const std::string& key_prefix) {
+    size_t at = text.find(key_prefix);
+    EXPECT_NE(at, std::string::npos);
+    size_t begin = at + key_prefix.size();
+    size_t end = text.find_first_of("\"]", begin);
+    return std::pair{begin, end};
+  };
+  auto [id_begin, id_end] = value_range("\"id\": \"");
+  auto [files_begin, files_end] = value_range("\"files\": [\n    \"");
+  ASSERT_TRUE(check_proof_file(text, data, "The text", keys_of(log)).passed());
+  size_t checked = 0;
+  for (size_t pos = 0; pos < text.size(); ++pos) {
+    if ((pos >= id_begin && pos < id_end) || (pos >= files_begin && pos < files_end)) continue;
+    for (int bit = 0; bit < 8; ++bit) {
+      std::string flipped = text;
+      flipped[pos] = static_cast<char>(flipped[pos] ^ (1 << bit));
+      auto report = check_proof_file(flipped, data, "The text", keys_of(log));
+      ASSERT_FALSE(report.passed()) << "bit " << bit << " at " << pos << " in:\n"
+                                    << text.substr(pos > 40 ? pos - 40 : 0, 80);
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 8 * 1000u);
+}
+
+TEST(ProofCheck, ConsistencyProofForOtherSizesFails) {
+  TestLog log;
+  auto answer = log.stamp(data_for_text("x"));
+  for (int k = 0; k < 5; ++k) log.add_interval({});
+  const auto& proof_head = answer.proof->head;
+  const auto& current = log.heads().back();
+  core::CheckReport report;
+  check_against_head(report, proof_head, current, &*current.consistency, keys_of(log));
+  // The head's own consistency proof is from its predecessor, not from the proof's head.
+  ASSERT_FALSE(report.passed());
+  EXPECT_EQ(report.first_failure()->name, "consistency");
+}
+
+TEST(ProofCheck, ConsistencyWithNewerHead) {
+  TestLog log;
+  log.add_interval({});
+  auto answer = log.stamp(data_for_text("x"));
+  for (int k = 0; k < 6; ++k) log.add_interval({core::sha3_256(core::as_bytes(std::to_string(k)))});
+  // A consistency proof from the proof's interval to the newest, as the server makes it.
+  core::InMemoryNodeStore nodes;
+  core::CompactRange range;
+  core::Hasher hasher;
+  for (const auto& h : log.heads())
+    for (const auto& n : range.append(core::ihash(h.interval), hasher)) nodes.put(n.id, n.hash);
+  const uint64_t i = answer.proof->head.interval.index, c = log.size() - 1;
+  core::ConsistencyProof proof{i, c, core::read_consistency_proof(nodes, i + 1, c + 1).value()};
+  core::CheckReport ok;
+  check_against_head(ok, answer.proof->head, log.heads().back(), &proof, keys_of(log));
+  EXPECT_TRUE(ok.passed()) << ok.first_failure()->message;
+
+  // A fork: another log with the same key and authority but other leaves.
+  core::CheckReport forked;
+  core::SignedHead other = log.heads().back();
+  other.mth[0] ^= 1;
+  check_against_head(forked, answer.proof->head, other, &proof, keys_of(log));
+  ASSERT_FALSE(forked.passed());
+  EXPECT_EQ(forked.first_failure()->name, "current-head");  // its signature no longer matches
+
+  // An older current head means a rollback.
+  core::CheckReport older;
+  check_against_head(older, answer.proof->head, log.heads().front(), nullptr, keys_of(log));
+  ASSERT_FALSE(older.passed());
+  EXPECT_EQ(older.first_failure()->name, "consistency");
+}
+
+TEST(ProofIo, DataForFilesFollowsClientConventions) {
+  const fs::path dir = fs::temp_directory_path() / ("ink_cli_test_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "a") << "alpha";
+  std::ofstream(dir / "b") << "beta";
+  EXPECT_EQ(data_for_file(dir / "a").value(), core::data_for_bytes(core::as_bytes("alpha")));
+  EXPECT_EQ(data_for_files({dir / "b", dir / "a"}).value(),
+            core::data_for_files({core::data_for_bytes(core::as_bytes("alpha")),
+                                  core::data_for_bytes(core::as_bytes("beta"))}));
+  auto missing = data_for_file(dir / "missing");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("missing"), std::string::npos);
+  EXPECT_FALSE(data_for_file(dir).ok());
+  fs::remove_all(dir);
+}
+
+std::string public_pem(const core::PublicKey& key) {
+  EVP_PKEY* pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, key.data(), key.size());
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PUBKEY(bio, pkey);
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio, &data);
+  std::string pem(data, static_cast<size_t>(len));
+  BIO_free(bio);
+  EVP_PKEY_free(pkey);
+  return pem;
+}
+
+TEST(ProofIo, KeyFilesAsJsonOrPem) {
+  TestLog log;
+  const core::PublicKey pk = log.key().public_key();
+  const std::string json = core::to_wire_json(core::keys_json(std::vector{pk})).dump();
+  EXPECT_EQ(parse_key_file(json).value(), std::vector{pk});
+  EXPECT_EQ(parse_key_file(public_pem(pk)).value(), std::vector{pk});
+  EXPECT_FALSE(parse_key_file("[]").ok());
+  EXPECT_FALSE(parse_key_file("not a key").ok());
+  EXPECT_FALSE(parse_key_file(log.key().to_pem()).ok());  // a private key is not a key file
+  std::string wrong_id = json;
+  wrong_id[wrong_id.find("\"key\":\"") + 7] ^= 1;
+  EXPECT_FALSE(parse_key_file(wrong_id).ok());
+}
+
+TEST(ProofIo, ProofFileRoundTripsAndNeedsItsProof) {
+  TestLog log;
+  core::ProofFile p = log.proof_file(data_for_text("x"), {"x"});
+  auto parsed = parse_proof_file(format_proof_file(p));
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(format_proof_file(*parsed), format_proof_file(p));
+  p.timestamp.proof.reset();
+  auto no_proof = parse_proof_file(format_proof_file(p));
+  ASSERT_FALSE(no_proof.ok());
+  EXPECT_NE(no_proof.error().message.find("timestamp.proof"), std::string::npos);
+}
+
+TEST(ProofIo, ProofFileAuthorityMustBeTheSignedOne) {
+  TestLog log;
+  core::ProofFile p = log.proof_file(data_for_text("x"), {});
+  p.authority = "elsewhere.example";
+  auto parsed = parse_proof_file(format_proof_file(p));
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.error().message.find("authority"), std::string::npos);
+}
+
+TEST(ServerUrl, ParsesWhatUsersType) {
+  auto a = parse_server_url("https://unchanging.ink").value();
+  EXPECT_TRUE(a.tls);
+  EXPECT_EQ(a.host, "unchanging.ink");
+  EXPECT_EQ(a.port, "443");
+  EXPECT_EQ(a.text(), "https://unchanging.ink");
+  auto b = parse_server_url("http://127.0.0.1:23230/").value();
+  EXPECT_FALSE(b.tls);
+  EXPECT_EQ(b.port, "23230");
+  EXPECT_EQ(b.base_path, "");
+  EXPECT_EQ(b.host_header(), "127.0.0.1:23230");
+  auto c = parse_server_url("localhost:8080/ink/").value();
+  EXPECT_FALSE(c.tls);  // loopback without a scheme: plain http
+  EXPECT_EQ(c.base_path, "/ink");
+  auto d = parse_server_url("example.org").value();
+  EXPECT_TRUE(d.tls);
+  auto e = parse_server_url("http://[::1]:9000").value();
+  EXPECT_EQ(e.host, "::1");
+  EXPECT_EQ(e.host_header(), "[::1]:9000");
+  for (const char* bad : {"ftp://x", "http://", "http://host:0", "http://host:99999",
+                          "http://host:12a", "http://host/?q", "http://host:"}) {
+    EXPECT_FALSE(parse_server_url(bad).ok()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace ink::cli
