@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -170,6 +171,7 @@ constexpr uint64_t kMainTreeSize = 10'000'000;
 // the store with pseudo-random values; appends and roots below hash for real.
 InMemoryNodeStore& main_store() {
   static InMemoryNodeStore* const store = [] {
+    const auto start = std::chrono::steady_clock::now();
     auto* s = new InMemoryNodeStore;
     std::mt19937_64 random(7);
     for (uint8_t level = 0; (kMainTreeSize >> level) != 0; ++level) {
@@ -184,6 +186,9 @@ InMemoryNodeStore& main_store() {
         s->put({level, k}, h);
       }
     }
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    std::fprintf(stderr, "main tree set-up: %zu nodes of a %llu-leaf tree in %.2f s\n", s->count(),
+                 static_cast<unsigned long long>(kMainTreeSize), took.count());
     return s;
   }();
   return *store;

@@ -89,15 +89,17 @@ TEST(Hash, HasherIsReusableAndMatchesTheWrappers) {
   }
 }
 
-TEST(Hash, LongInputsSpanningSeveralBlocks) {
-  // SHA3-256 absorbs 136-byte blocks; check around the block edges.
+TEST(Hash, LeafOfShortAndLongInputs) {
+  // Short inputs take a copying path (up to 64 bytes), long ones do not;
+  // SHA3-256 absorbs 136-byte blocks. Check around both edges.
   Hasher hasher;
-  for (size_t size : {135u, 136u, 137u, 271u, 272u, 273u, 10000u}) {
+  for (size_t size : {0u, 1u, 31u, 32u, 33u, 63u, 64u, 65u, 135u, 136u, 137u, 271u, 272u, 273u, 10000u}) {
     Bytes data(size);
     for (size_t i = 0; i < size; ++i) data[i] = static_cast<uint8_t>(i * 7);
     Bytes prefixed{0x00};
     prefixed.insert(prefixed.end(), data.begin(), data.end());
     EXPECT_EQ(hasher.leaf(data), hasher.sha3(prefixed)) << size;
+    if (data.empty()) continue;
     data.back() ^= 1;
     EXPECT_NE(hasher.leaf(data), hasher.sha3(prefixed)) << size;
   }
