@@ -87,8 +87,9 @@ class NodeReader {
   virtual Result<std::vector<Hash>> read_nodes(std::span<const NodeId> ids) = 0;
 };
 
-// Not thread safe. put() may come in any order and overwrites; nodes never
-// put read as kNotFound.
+// Concurrent read_nodes() calls are safe; put() must not overlap any other
+// call. put() may come in any order and overwrites; nodes never put read as
+// kNotFound.
 class InMemoryNodeStore final : public NodeReader {
  public:
   void put(NodeId id, const Hash& hash);
