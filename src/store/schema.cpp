@@ -10,9 +10,7 @@ constexpr const char* kMigrationLock = "7300002";
 
 }  // namespace
 
-const char* const kSchemaVersionQuery =
-    "SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN 0 "
-    "ELSE (SELECT coalesce(max(version), 0) FROM schema_migrations) END";
+const char* const kSchemaVersionQuery = "SELECT coalesce(max(version), 0) FROM schema_migrations";
 
 int known_schema_version() {
   const auto& all = embedded_migrations();
@@ -35,6 +33,11 @@ std::optional<std::string> schema_mismatch(int database_version) {
 }
 
 int schema_version(PGconn* conn) {
+  sync::PgResult exists(PQexec(conn, "SELECT to_regclass('schema_migrations') IS NOT NULL"));
+  if (PQresultStatus(exists.get()) != PGRES_TUPLES_OK || exists.rows() != 1)
+    throw StoreError(std::string("cannot read the schema version: ") +
+                     PQresultErrorMessage(exists.get()));
+  if (exists.text(0, 0) != "t") return 0;
   sync::PgResult res(PQexec(conn, kSchemaVersionQuery));
   if (PQresultStatus(res.get()) != PGRES_TUPLES_OK || res.rows() != 1)
     throw StoreError(std::string("cannot read the schema version: ") +

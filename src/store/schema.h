@@ -41,7 +41,8 @@ int known_schema_version();
 int schema_version(PGconn* conn);
 
 // For callers that read the version themselves (e.g. on an async
-// connection): this query returns one row, one column, the version or 0.
+// connection): one row, one column, the version. A missing table (SQLSTATE
+// 42P01, undefined_table) means version 0.
 extern const char* const kSchemaVersionQuery;
 
 // std::nullopt when this program can run against a database at

@@ -157,7 +157,11 @@ void Worker::retention(int64_t now_us, Clock::time_point deadline) {
     spdlog::info("retention: deleted {} ts and {} interval tree levels older than {} h",
                  total.ts_deleted, total.levels_deleted, config_.retention_hours);
   // Nothing left: look again in a while rather than every interval.
-  if (!more) retention_at_ = Clock::now() + std::chrono::seconds(10);
+  if (!more) {
+    double wait_s = std::clamp(config_.retention_hours * 360.0, config_.interval_seconds, 10.0);
+    retention_at_ = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                       std::chrono::duration<double>(wait_s));
+  }
 }
 
 int Worker::run(const std::atomic<bool>& stop) {
