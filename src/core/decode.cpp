@@ -19,6 +19,29 @@ Error over_limit(std::string message) {
   return make_error(ErrorCode::kLimitExceeded, std::move(message));
 }
 
+// nlohmann's parse errors quote the bytes last read, which may be the very
+// invalid UTF-8 that failed; the message goes back to the client in a JSON
+// body, and dump() throws on such bytes. Show each invalid byte as \xNN.
+std::string printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<uint8_t>(text[i]);
+    const size_t len = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+    if (len <= text.size() - i && is_valid_utf8(text.substr(i, len))) {
+      out.append(text.substr(i, len));
+      i += len;
+    } else {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      out += "\\x";
+      out += kHex[lead >> 4];
+      out += kHex[lead & 15];
+      ++i;
+    }
+  }
+  return out;
+}
+
 // Walks the CBOR heads once, without building anything, and rejects what
 // nlohmann's reader would either accept silently (indefinite-length strings,
 // which reach the SAX handler already joined) or handle badly (negative
@@ -171,7 +194,7 @@ class DocumentBuilder {
   }
   bool parse_error(size_t /*position*/, const std::string& /*last_token*/,
                    const nlohmann::detail::exception& ex) {
-    return fail(invalid(prefix() + ex.what()));
+    return fail(invalid(prefix() + printable(ex.what())));
   }
 
   Result<Json> take() {
@@ -265,7 +288,7 @@ Result<Json> decode_cbor_strict(ByteView body, const DecodeLimits& limits) {
                                     Json::input_format_t::cbor, /*strict=*/true);
     if (!ok && !builder.failed()) return invalid("CBOR: malformed");
   } catch (const std::exception& e) {
-    return invalid(std::string("CBOR: ") + e.what());
+    return invalid("CBOR: " + printable(e.what()));
   }
   return builder.take();
 }
@@ -281,7 +304,7 @@ Result<Json> decode_json_strict(std::string_view body, const DecodeLimits& limit
                                     Json::input_format_t::json, /*strict=*/true);
     if (!ok && !builder.failed()) return invalid("JSON: malformed");
   } catch (const std::exception& e) {
-    return invalid(std::string("JSON: ") + e.what());
+    return invalid("JSON: " + printable(e.what()));
   }
   return builder.take();
 }

@@ -195,6 +195,24 @@ TEST(DecodeJson, RejectsInvalidUtf8AndLoneSurrogates) {
   expect_json_rejected(R"("\udc00x")", ErrorCode::kInvalidArgument, "JSON");
 }
 
+// Messages go back to the client inside a JSON error body; nlohmann quotes
+// the bytes it last read, and dump() throws on invalid UTF-8 in a string.
+TEST(DecodeJson, MessagesAreValidUtf8EvenForInvalidInput) {
+  for (std::string_view text : {std::string_view("\"\xFF\""), std::string_view("[\"a\xC3\x28\"]"),
+                                std::string_view("{\"\xFE\": 1}"), std::string_view("\xFF"),
+                                std::string_view("[1,\x80]"), std::string_view("\"\xE4\xB8")}) {
+    auto r = decode_json_strict(text);
+    ASSERT_FALSE(r) << text;
+    EXPECT_TRUE(is_valid_utf8(r.error().message)) << r.error().message;
+    const Json body{{"message", r.error().message}};
+    EXPECT_NO_THROW((void)body.dump()) << r.error().message;
+  }
+  // The offending byte is still named.
+  auto r = decode_json_strict("\"\xFF\"");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("\\xFF"), std::string::npos) << r.error().message;
+}
+
 TEST(DecodeJson, EnforcesLimits) {
   DecodeLimits small;
   small.max_bytes = 32;
