@@ -35,6 +35,13 @@ int free_port() {
   return ntohs(addr.sin_port);
 }
 
+// The ctest environment should name these; fall back to this build's paths.
+std::string programs() { return bin_dir().empty() ? INK_CLI_BIN_DIR : bin_dir(); }
+std::string testenv_dir() {
+  std::string d = env_value("INK_TESTENV_DIR");
+  return d.empty() ? INK_CLI_TESTENV_DIR : d;
+}
+
 struct InkRun {
   int status = -1;
   std::string out, err;
@@ -44,7 +51,7 @@ class CliStack : public ::testing::Test {
  protected:
   void SetUp() override {
     const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    dir_ = fs::path(env_value("INK_TESTENV_DIR")) / ("cli-" + name + "-" + std::to_string(getpid()));
+    dir_ = fs::path(testenv_dir()) / ("cli-" + name + "-" + std::to_string(getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     db_ = fresh_database("cli");
@@ -68,7 +75,7 @@ class CliStack : public ::testing::Test {
 
   void start_worker(const std::string& key_path) {
     worker_ = std::make_unique<Process>(
-        std::vector<std::string>{bin_dir() + "/ink-worker", "--interval", "0.2"},
+        std::vector<std::string>{programs() + "/ink-worker", "--interval", "0.2"},
         std::map<std::string, std::string>{{"DATABASE_URL", db_},
                                            {"REDIS_URL", env_value("REDIS_URL")},
                                            {"INK_AUTHORITY", authority_},
@@ -78,7 +85,7 @@ class CliStack : public ::testing::Test {
 
   void start_backend() {
     backend_ = std::make_unique<Process>(
-        std::vector<std::string>{bin_dir() + "/ink-backend"},
+        std::vector<std::string>{programs() + "/ink-backend"},
         std::map<std::string, std::string>{{"DATABASE_URL", db_},
                                            {"REDIS_URL", env_value("REDIS_URL")},
                                            {"INK_AUTHORITY", authority_},
@@ -98,7 +105,7 @@ class CliStack : public ::testing::Test {
 
   // Runs the ink program; stdout and stderr apart.
   InkRun ink(const std::vector<std::string>& args) {
-    std::string cmd = bin_dir() + "/ink";
+    std::string cmd = programs() + "/ink";
     for (const auto& a : args) cmd += " '" + a + "'";
     const fs::path out = dir_ / "ink.out", err = dir_ / "ink.err";
     cmd += " >" + out.string() + " 2>" + err.string();
@@ -124,7 +131,7 @@ class CliStack : public ::testing::Test {
   }
 
   std::unique_ptr<Process> start_monitor(const fs::path& state, std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv{bin_dir() + "/ink", "monitor", "--server", url_, "--state",
+    std::vector<std::string> argv{programs() + "/ink", "monitor", "--server", url_, "--state",
                                   state.string(), "--json", "--poll", "2"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return std::make_unique<Process>(argv, std::map<std::string, std::string>{}, log("monitor"));
