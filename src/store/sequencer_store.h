@@ -62,6 +62,15 @@ class ChainMoved : public StoreError {
   using StoreError::StoreError;
 };
 
+// Milliseconds spent in the parts of commit_interval (for logs and the benchmark).
+struct CommitTimes {
+  double write_interval = 0;  // tip check and the interval row
+  double write_levels = 0;    // interval_level rows
+  double write_leaves = 0;    // COPY ts_leaf
+  double write_nodes = 0;     // mth_node rows
+  double commit = 0;          // COMMIT (WAL flush)
+};
+
 struct RetentionResult {
   int64_t ts_deleted = 0;
   int64_t levels_deleted = 0;
@@ -90,11 +99,11 @@ class SequencerStore {
   // levels, one ts_leaf row per leaf (leaves[j] at leaf j), and the new
   // main-tree nodes. Throws ChainMoved when another writer extended the
   // chain. `before_commit` runs just before COMMIT (a test hook).
-  void commit_interval(const StoredInterval& row, const std::optional<ChainTip>& previous,
-                       const std::vector<std::vector<core::Hash>>& levels,
-                       std::span<const PendingTs> leaves,
-                       std::span<const core::CompactRange::NewNode> new_nodes,
-                       const std::function<void()>& before_commit = {});
+  CommitTimes commit_interval(const StoredInterval& row, const std::optional<ChainTip>& previous,
+                              const std::vector<std::vector<core::Hash>>& levels,
+                              std::span<const PendingTs> leaves,
+                              std::span<const core::CompactRange::NewNode> new_nodes,
+                              const std::function<void()>& before_commit = {});
 
   // Committed heads not yet announced, oldest first, at most `limit`.
   std::vector<StoredInterval> unannounced(int limit);

@@ -141,7 +141,7 @@ IntervalOutcome Sequencer::run_interval() {
   crash_hook_.at("after-sign");
 
   loaded_ = false;  // until the commit is known to have landed
-  store_.commit_interval(row, tip_, tree.levels(), pending, new_nodes,
+  out.times.commit_parts = store_.commit_interval(row, tip_, tree.levels(), pending, new_nodes,
                          [this] { crash_hook_.at("before-commit"); });
   out.times.commit = ms_since(mark);
   tip_ = store::ChainTip{row.index, row.ts_us, row.mth};

@@ -24,6 +24,7 @@ struct PhaseTimes {
   double build = 0;   // interval tree, ihash, main tree append, proofs
   double sign = 0;
   double commit = 0;  // the interval transaction, COMMIT included
+  store::CommitTimes commit_parts;
   double total() const { return clock + fetch + build + sign + commit; }
 };
 

@@ -1,0 +1,155 @@
+// Worker benchmark: fills PostgreSQL with N pending ts, then times one
+// interval from start to committed head, phase by phase (see docs/performance.md).
+//
+//   worker_bench --database-url postgresql://ink@127.0.0.1:PORT/ink [--sizes 0,10000,100000,1000000]
+//
+// Each size runs in a fresh database created next to the given one (the
+// role needs CREATEDB). Prints one line per run; the empty interval is run
+// 50 times after a first interval and reported as median and 95th percentile.
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <sstream>
+
+#include "core/sign.h"
+#include "store/pg.h"
+#include "store/schema.h"
+#include "worker/sequencer.h"
+
+namespace {
+
+using ink::store::sync::PgConnection;
+
+std::string with_database(const std::string& url, const std::string& name) {
+  return url.substr(0, url.rfind('/') + 1) + name;
+}
+
+std::string fresh_database(const std::string& url, const std::string& name) {
+  auto admin = PgConnection::connect(url, "worker-bench");
+  admin.exec("DROP DATABASE IF EXISTS " + name);
+  admin.exec("CREATE DATABASE " + name);
+  return with_database(url, name);
+}
+
+// COPY n ts rows with time-ordered ids, random hashes, all with the clock
+// reading ink_insert_ts would give now (as if accepted during the interval).
+void fill(PgConnection& c, int64_t n) {
+  namespace cb = ink::store::sync::copy_binary;
+  std::mt19937_64 rng(7);
+  int64_t now_us = std::stoll(
+      c.exec("SELECT greatest((extract(epoch FROM clock_timestamp()) * 1000000)::bigint, "
+             "ts_us + 1) FROM clock_floor")
+          .text(0, 0));
+  const int64_t chunk = 200000;
+  for (int64_t done = 0; done < n;) {
+    int64_t m = std::min(chunk, n - done);
+    std::string payload;
+    cb::header(payload);
+    for (int64_t i = 0; i < m; ++i, ++done) {
+      uint8_t id[16];
+      uint64_t ms = static_cast<uint64_t>(now_us / 1000);
+      for (int b = 0; b < 6; ++b) id[b] = static_cast<uint8_t>(ms >> (8 * (5 - b)));
+      uint64_t seq = static_cast<uint64_t>(done), r = rng();
+      for (int b = 6; b < 16; ++b) id[b] = static_cast<uint8_t>(b < 10 ? seq >> (8 * (9 - b)) : r >> (8 * b));
+      id[6] = (id[6] & 0x0f) | 0x70;
+      id[8] = (id[8] & 0x3f) | 0x80;
+      uint8_t hash[32];
+      for (int b = 0; b < 32; b += 8) {
+        uint64_t v = rng();
+        std::memcpy(hash + b, &v, 8);
+      }
+      cb::tuple(payload, 3);
+      cb::field(payload, {id, 16});
+      cb::field_int64(payload, now_us);
+      cb::field(payload, {hash, 32});
+    }
+    cb::trailer(payload);
+    c.copy_in("COPY ts (id, ts_us, hash) FROM STDIN (FORMAT binary)", payload);
+  }
+}
+
+void print(const char* label, int64_t n, const ink::worker::PhaseTimes& t) {
+  std::printf(
+      "%-8s N=%-8lld clock %8.2f  fetch %8.2f  build %8.2f  sign %6.2f  commit %8.2f  "
+      "total %8.2f ms\n",
+      label, static_cast<long long>(n), t.clock, t.fetch, t.build, t.sign, t.commit, t.total());
+  const auto& c = t.commit_parts;
+  std::printf(
+      "         commit = interval row %.2f + levels %.2f + ts_leaf %.2f + mth_node %.2f + "
+      "COMMIT %.2f ms\n",
+      c.write_interval, c.write_levels, c.write_leaves, c.write_nodes, c.commit);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string url;
+  std::string sizes_text = "10000,100000,1000000";
+  CLI::App app{"Time one interval of the worker for N pending ts"};
+  app.add_option("--database-url", url, "PostgreSQL URL (a role with CREATEDB)")
+      ->envname("DATABASE_URL")
+      ->required();
+  app.add_option("--sizes", sizes_text, "comma-separated N values")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  auto key = ink::core::SigningKey::generate();
+  if (!key) return 1;
+  std::vector<int64_t> sizes;
+  std::stringstream ss(sizes_text);
+  for (std::string part; std::getline(ss, part, ',');) sizes.push_back(std::stoll(part));
+
+  try {
+    // Empty intervals on a chain that already has some history.
+    {
+      std::string db = fresh_database(url, "ink_worker_bench_empty");
+      auto c = PgConnection::connect(db, "worker-bench");
+      ink::store::migrate(c.get());
+      ink::worker::Sequencer seq(c, *key, "bench.unchanging.ink");
+      seq.load();
+      for (int i = 0; i < 200; ++i) (void)seq.run_interval();
+      std::vector<double> totals;
+      ink::worker::PhaseTimes last;
+      for (int i = 0; i < 50; ++i) {
+        auto out = seq.run_interval();
+        totals.push_back(out.times.total());
+        last = out.times;
+      }
+      std::sort(totals.begin(), totals.end());
+      print("empty", 0, last);
+      std::printf("empty    50 runs: median %.2f ms, p95 %.2f ms, max %.2f ms\n", totals[25],
+                  totals[47], totals[49]);
+    }
+    for (int64_t n : sizes) {
+      std::string db = fresh_database(url, "ink_worker_bench_" + std::to_string(n));
+      auto c = PgConnection::connect(db, "worker-bench");
+      ink::store::migrate(c.get());
+      ink::worker::Sequencer seq(c, *key, "bench.unchanging.ink");
+      seq.load();
+      (void)seq.run_interval();  // interval 0, empty: the chain exists
+      auto fill_start = std::chrono::steady_clock::now();
+      fill(c, n);
+      double fill_ms = std::chrono::duration<double, std::milli>(
+                           std::chrono::steady_clock::now() - fill_start)
+                           .count();
+      auto out = seq.run_interval();
+      if (out.row.ts_count != static_cast<uint64_t>(n)) {
+        std::fprintf(stderr, "interval holds %llu ts, expected %lld\n",
+                     static_cast<unsigned long long>(out.row.ts_count), static_cast<long long>(n));
+        return 1;
+      }
+      print("interval", n, out.times);
+      std::printf("         (filling took %.0f ms, not counted)\n", fill_ms);
+      c = PgConnection();
+      PgConnection::connect(url, "worker-bench").exec("DROP DATABASE ink_worker_bench_" + std::to_string(n));
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "worker_bench: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
