@@ -103,6 +103,13 @@ Result<SigningKey> SigningKey::from_seed(ByteView seed) {
 }
 
 Result<SigningKey> SigningKey::from_pem(std::string_view pem) {
+  // BIO_new_mem_buf takes an int length and reads a negative one as "up to
+  // the NUL": a length past INT_MAX would read beyond the view. A key file
+  // is a few hundred bytes.
+  constexpr size_t kMaxPemBytes = 64 * 1024;
+  if (pem.size() > kMaxPemBytes) {
+    return make_error(ErrorCode::kInvalidArgument, "ed25519: the PEM text is over 64 KiB");
+  }
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return make_error(ErrorCode::kInternal, "ed25519: out of memory");
   PkeyPtr pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr));

@@ -97,6 +97,13 @@ TEST(Sign, RejectsBadKeys) {
   EXPECT_FALSE(SigningKey::from_seed(Bytes(31, 0)));
   EXPECT_FALSE(SigningKey::from_seed(Bytes(33, 0)));
   EXPECT_FALSE(SigningKey::from_pem(""));
+  // A valid key followed by junk loads (PEM reads the first block), but not
+  // when the text is far larger than any key file.
+  const std::string pem = SigningKey::from_seed(Bytes(32, 1))->to_pem();
+  EXPECT_TRUE(SigningKey::from_pem(pem + std::string(1000, '\n')));
+  auto huge = SigningKey::from_pem(pem + std::string(100 * 1024, '\n'));
+  ASSERT_FALSE(huge);
+  EXPECT_NE(huge.error().message.find("64 KiB"), std::string::npos) << huge.error().message;
   EXPECT_FALSE(SigningKey::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"));
   // An EC key is a valid PKCS#8 key, but not Ed25519.
   EVP_PKEY* ec_key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
