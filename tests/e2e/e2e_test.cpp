@@ -57,8 +57,8 @@ class Stack {
 
  private:
   Stack() {
-    source = getenv_or("INK_SOURCE_DIR", ".");
-    dir = getenv_or("INK_E2E_DIR", "/tmp/ink-e2e");
+    source = getenv_or("INK_SOURCE_DIR", INK_DEFAULT_SOURCE_DIR);
+    dir = getenv_or("INK_E2E_DIR", INK_DEFAULT_E2E_DIR);
     auto existing = read_env_file(dir + "/stack.env");
     if (existing.count("INK_BASE_URL")) {
       try {
@@ -70,7 +70,7 @@ class Stack {
       } catch (...) {
       }
     }
-    std::string cmd = "INK_BUILD_DIR=" + getenv_or("INK_BUILD_DIR", source + "/build") + " " +
+    std::string cmd = "INK_BUILD_DIR=" + getenv_or("INK_BUILD_DIR", INK_DEFAULT_BUILD_DIR) + " " +
                       source + "/scripts/e2e-stack.sh start " + dir;
     if (std::system(cmd.c_str()) != 0) throw std::runtime_error("could not start stack: " + cmd);
     env = read_env_file(dir + "/stack.env");

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <libpq-fe.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,8 +41,23 @@ std::string env_value(const std::string& key) {
   return v ? v : "";
 }
 
-std::string source_dir() { return env_value("INK_SOURCE_DIR"); }
-std::string bin_dir() { return env_value("INK_BIN_DIR"); }
+// ctest passes only INK_TEST_ENV reliably (gtest_discover_tests splits list
+// properties), so the folders fall back to what CMake compiled in.
+std::string source_dir() {
+  auto v = env_value("INK_SOURCE_DIR");
+  return v.empty() ? INK_DEFAULT_SOURCE_DIR : v;
+}
+std::string bin_dir() {
+  auto v = env_value("INK_BIN_DIR");
+  return v.empty() ? INK_DEFAULT_BIN_DIR : v;
+}
+std::string testenv_dir() {
+  auto v = env_value("INK_TESTENV_DIR");
+  if (!v.empty()) return v;
+  std::string env_file = env_value("INK_TEST_ENV");
+  auto slash = env_file.rfind('/');
+  return slash == std::string::npos ? INK_DEFAULT_TESTENV_DIR : env_file.substr(0, slash);
+}
 
 static std::string exec_sql(const std::string& url, const std::string& sql) {
   PGconn* conn = PQconnectdb(url.c_str());
@@ -78,7 +94,7 @@ std::string query_value(const std::string& database_url, const std::string& sql)
 }
 
 static void run_services(const std::string& what) {
-  std::string cmd = source_dir() + "/scripts/services.sh " + what + " " + env_value("INK_TESTENV_DIR");
+  std::string cmd = source_dir() + "/scripts/services.sh " + what + " " + testenv_dir();
   if (std::system(cmd.c_str()) != 0) throw std::runtime_error("failed: " + cmd);
 }
 void stop_redis() { run_services("stop-redis"); }
@@ -97,6 +113,8 @@ Process::Process(std::vector<std::string> argv, std::map<std::string, std::strin
   pid_ = fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
+    // Die with the test: an aborted test must not leave a worker running.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     int fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {
       dup2(fd, 1);

@@ -17,6 +17,7 @@ const std::map<std::string, std::string>& test_env();
 std::string env_value(const std::string& key);  // test_env() first, then getenv; "" if unset
 std::string source_dir();                        // $INK_SOURCE_DIR
 std::string bin_dir();                           // $INK_BIN_DIR (the programs)
+std::string testenv_dir();                       // where the fixture's services live
 
 // Creates a new, empty database owned by the test role and returns its URL.
 // Each test gets its own database, so tests never see each other's rows.
