@@ -1,0 +1,103 @@
+// ink-backend: the public API. Configuration from flags or environment
+// variables (docs/configuration.md); everything else is in src/server.
+
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+
+#include <CLI/CLI.hpp>
+#include <sstream>
+
+#include "server/backend.h"
+
+int main(int argc, char** argv) {
+  ink::server::Config c;
+  std::string trusted = "127.0.0.1,::1";
+  std::string rate = "50:100";
+  CLI::App app{"ink-backend: the unchanging.ink API server"};
+  app.add_option("--database-url", c.database_url, "PostgreSQL connection URL")
+      ->envname("DATABASE_URL")
+      ->required();
+  app.add_option("--redis-url", c.redis_url, "Redis URL")
+      ->envname("REDIS_URL")
+      ->capture_default_str();
+  app.add_option("--authority", c.authority, "public name of this deployment (as the worker's)")
+      ->envname("INK_AUTHORITY")
+      ->capture_default_str();
+  app.add_option("--listen", c.listen, "host:port to listen on")
+      ->envname("INK_LISTEN")
+      ->capture_default_str();
+  app.add_option("--wait-seconds", c.wait_seconds, "longest hold of a `wait` request")
+      ->envname("INK_WAIT_SECONDS")
+      ->capture_default_str();
+  app.add_option("--retention-hours", c.retention_hours, "how long ts proofs are kept")
+      ->envname("INK_RETENTION_HOURS")
+      ->capture_default_str();
+  app.add_option("--trusted-proxies", trusted, "comma-separated peers whose X-Real-IP is believed")
+      ->envname("INK_TRUSTED_PROXIES")
+      ->capture_default_str();
+  app.add_option("--max-connections", c.max_connections, "open connections at most")
+      ->envname("INK_MAX_CONNECTIONS")
+      ->capture_default_str();
+  app.add_option("--max-body-bytes", c.max_body_bytes, "request body limit")
+      ->envname("INK_MAX_BODY_BYTES")
+      ->capture_default_str();
+  app.add_option("--max-header-bytes", c.max_header_bytes, "request header limit")
+      ->envname("INK_MAX_HEADER_BYTES")
+      ->capture_default_str();
+  app.add_option("--read-timeout", c.read_timeout_seconds, "seconds to read a whole request")
+      ->envname("INK_READ_TIMEOUT")
+      ->capture_default_str();
+  app.add_option("--rate-limit", rate, "POSTs per second per client[:burst]; 0 disables")
+      ->envname("INK_RATE_LIMIT")
+      ->capture_default_str();
+  app.add_option("--threads", c.threads, "I/O threads (0: one per core)")
+      ->envname("INK_THREADS")
+      ->capture_default_str();
+  app.add_option("--db-connections", c.db_connections, "PostgreSQL pool size")
+      ->envname("INK_DB_CONNECTIONS")
+      ->capture_default_str();
+  app.add_option("--poll-seconds", c.poll_seconds, "fallback check of the newest head")
+      ->envname("INK_POLL_SECONDS")
+      ->capture_default_str();
+  app.add_option("--interval", c.interval_seconds, "the worker's interval (estimates only)")
+      ->envname("INK_INTERVAL")
+      ->capture_default_str();
+  app.add_option("--ws-queue", c.ws_queue_limit, "heads queued per WebSocket before dropping it")
+      ->envname("INK_WS_QUEUE")
+      ->capture_default_str();
+  app.add_option("--ws-idle-seconds", c.ws_idle_seconds, "WebSocket ping/pong idle timeout")
+      ->envname("INK_WS_IDLE_SECONDS")
+      ->capture_default_str();
+  app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error")
+      ->envname("INK_LOG_LEVEL")
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  c.trusted_proxies.clear();
+  std::stringstream list(trusted);
+  for (std::string item; std::getline(list, item, ',');)
+    if (!item.empty()) c.trusted_proxies.push_back(item);
+  try {
+    auto colon = rate.find(':');
+    c.rate_per_second = std::stod(rate.substr(0, colon));
+    c.rate_burst = colon == std::string::npos ? std::max(1.0, 2 * c.rate_per_second)
+                                              : std::stod(rate.substr(colon + 1));
+  } catch (const std::exception&) {
+    std::fprintf(stderr, "bad --rate-limit %s: want RATE or RATE:BURST\n", rate.c_str());
+    return 2;
+  }
+  spdlog::set_level(spdlog::level::from_str(c.log_level));
+
+  // Many held connections: use every descriptor the system allows.
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+  try {
+    return ink::server::run_backend(c);
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,55 @@
+#pragma once
+// One Redis subscription per process: a dedicated thread holds a blocking
+// SUBSCRIBE connection to a channel (hiredis) and hands every message to a
+// callback, reconnecting with back-off when Redis goes away. The callback
+// runs on the subscriber's thread: it should only post work elsewhere.
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace ink::pubsub {
+
+struct RedisAddress {
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  std::string password;  // empty: no AUTH
+  int db = 0;
+};
+// redis://[:password@]host[:port][/db]; throws std::invalid_argument when malformed.
+RedisAddress parse_redis_url(const std::string& url);
+
+class Subscriber {
+ public:
+  using MessageHandler = std::function<void(const std::string& message)>;
+  // Called with true after each (re)subscription, false after each loss.
+  using StateHandler = std::function<void(bool connected)>;
+
+  Subscriber(RedisAddress address, std::string channel, MessageHandler on_message,
+             StateHandler on_state = {});
+  ~Subscriber();  // stop()
+  Subscriber(const Subscriber&) = delete;
+  Subscriber& operator=(const Subscriber&) = delete;
+
+  void start();
+  void stop();  // wakes the thread out of its blocking read and joins it
+  bool connected() const { return connected_; }
+
+ private:
+  void run();
+
+  RedisAddress address_;
+  std::string channel_;
+  MessageHandler on_message_;
+  StateHandler on_state_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> connected_{false};
+  std::mutex fd_mutex_;
+  int fd_ = -1;  // the live connection's socket, to shut down from stop()
+  std::thread thread_;
+};
+
+}  // namespace ink::pubsub

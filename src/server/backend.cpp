@@ -1,0 +1,155 @@
+// clang-format off
+#include <utility>  // before Asio's coroutine headers (Boost 1.74)
+// clang-format on
+#include "server/backend.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <thread>
+
+#include "pubsub/hub.h"
+#include "pubsub/subscriber.h"
+#include "server/api.h"
+#include "server/server.h"
+#include "store/schema.h"
+
+namespace ink::server {
+
+namespace {
+
+// Blocking is fine here: nothing is served yet. The worker applies the
+// migrations, so a backend started alongside it waits for them.
+bool wait_for_schema(const std::string& database_url) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  std::string last;
+  while (std::chrono::steady_clock::now() < deadline) {
+    PGconn* conn = PQconnectdb(database_url.c_str());
+    std::string problem;
+    if (PQstatus(conn) != CONNECTION_OK) {
+      problem = std::string("cannot connect: ") + PQerrorMessage(conn);
+    } else {
+      try {
+        int version = store::schema_version(conn);
+        if (version > store::known_schema_version()) {
+          spdlog::critical("{}", store::schema_mismatch(version).value_or("schema mismatch"));
+          PQfinish(conn);
+          return false;
+        }
+        if (auto mismatch = store::schema_mismatch(version)) problem = *mismatch;
+      } catch (const std::exception& e) {
+        problem = e.what();
+      }
+    }
+    PQfinish(conn);
+    if (problem.empty()) return true;
+    if (problem != last) spdlog::warn("waiting for the database: {}", problem);
+    last = problem;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  spdlog::critical("database not ready after 120 s: {}", last);
+  return false;
+}
+
+}  // namespace
+
+int run_backend(const Config& config) {
+  if (!wait_for_schema(config.database_url)) return 1;
+  unsigned threads =
+      config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
+  asio::io_context io{int(threads)};
+
+  store::PgPool::Options pool_options;
+  pool_options.conninfo = config.database_url;
+  pool_options.max_size = config.db_connections;
+  auto pool = std::make_shared<store::PgPool>(io.get_executor(), pool_options);
+  store::ReadStore store(pool);
+  ProofService proofs(store, config.authority, size_t(1) << 18);
+  pubsub::Hub hub;
+  Metrics metrics;
+  auto feed = std::make_shared<HeadFeed>(
+      io, store, proofs, hub, std::chrono::milliseconds(int64_t(config.poll_seconds * 1000)));
+  auto batcher = std::make_shared<InsertBatcher>(io.get_executor(), store, config.batch_max,
+                                                 config.batches_in_flight, 100000);
+  RateLimiter rate_limiter(config.rate_per_second, config.rate_burst);
+  pubsub::Subscriber subscriber(
+      pubsub::parse_redis_url(config.redis_url), "mth-live",
+      [feed](const std::string& message) { feed->on_message(message); },
+      [](bool connected) {
+        if (connected)
+          spdlog::info("subscribed to mth-live");
+        else
+          spdlog::warn("lost the Redis subscription; reconnecting");
+      });
+  Api api(Api::Parts{config, store, proofs, *feed, *batcher, rate_limiter, metrics,
+                     [&subscriber] { return subscriber.connected(); }});
+  Server server(io, config, api, hub, metrics);
+
+  metrics.add_gauge("ink_waiting_clients", "Requests held by `wait` for their proof.",
+                    [feed] { return double(feed->waiting()); });
+  metrics.add_gauge("ink_websocket_clients", "Live-feed WebSocket subscribers.",
+                    [&hub] { return double(hub.size()); });
+  metrics.add_gauge("ink_newest_interval", "Index of the newest head this process has seen.",
+                    [feed] {
+                      auto h = feed->latest();
+                      return h ? double(h->row.idx) : -1.0;
+                    });
+  metrics.add_gauge("ink_db_pool_connections", "Open PostgreSQL connections.",
+                    [pool] { return double(pool->stats().size); });
+  metrics.add_gauge("ink_db_pool_in_use", "PostgreSQL connections leased.",
+                    [pool] { return double(pool->stats().in_use); });
+  metrics.add_gauge("ink_db_pool_waiting", "Coroutines waiting for a PostgreSQL connection.",
+                    [pool] { return double(pool->stats().waiting); });
+  metrics.add_gauge("ink_db_pool_max", "Configured PostgreSQL pool size.",
+                    [pool] { return double(pool->stats().max_size); });
+  metrics.add_gauge("ink_insert_queue", "Timestamps queued for the next group commit.",
+                    [batcher] { return double(batcher->queued()); });
+  metrics.add_gauge("ink_cached_main_tree_nodes", "Main-tree nodes held in memory.",
+                    [&proofs] { return double(proofs.cached_nodes()); });
+
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
+  feed->start();
+  subscriber.start();
+  spdlog::info("ink-backend listening on {} (port {}), {} threads, authority {}", config.listen,
+               server.port(), threads, config.authority);
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  asio::steady_timer drain(io);
+  auto drain_deadline = std::chrono::steady_clock::now();
+  std::function<void(boost::system::error_code)> check_drained;
+  check_drained = [&](boost::system::error_code) {
+    if (metrics.open_connections.load() == 0 ||
+        std::chrono::steady_clock::now() >= drain_deadline) {
+      io.stop();
+      return;
+    }
+    drain.expires_after(std::chrono::milliseconds(50));
+    drain.async_wait(check_drained);
+  };
+  signals.async_wait([&](boost::system::error_code ec, int sig) {
+    if (ec) return;
+    spdlog::info("signal {}: stopping (answering {} waiters, closing {} live subscribers)", sig,
+                 feed->waiting(), hub.size());
+    server.stop();
+    feed->stop();
+    drain_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    drain.expires_after(std::chrono::milliseconds(50));
+    drain.async_wait(check_drained);
+  });
+
+  std::vector<std::thread> pool_threads;
+  for (unsigned i = 1; i < threads; ++i) pool_threads.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& t : pool_threads) t.join();
+  subscriber.stop();
+  spdlog::info("ink-backend stopped");
+  return 0;
+}
+
+}  // namespace ink::server

@@ -1,0 +1,37 @@
+#pragma once
+// The backend's configuration (environment variables or flags, see
+// docs/configuration.md). Plain values; src/app/backend_main.cpp fills it.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ink::server {
+
+struct Config {
+  std::string database_url;
+  std::string redis_url = "redis://127.0.0.1:6379";
+  std::string authority = "localhost:23230";  // must match the worker's
+  std::string listen = "127.0.0.1:8081";      // host:port, [v6]:port
+  double wait_seconds = 30;                   // longest hold of a `wait` request
+  double retention_hours = 24;                // ts proof records kept (404 vs 410)
+  std::vector<std::string> trusted_proxies = {"127.0.0.1", "::1"};  // X-Real-IP honoured from these
+  size_t max_connections = 50000;
+  size_t max_body_bytes = 16 * 1024;
+  size_t max_header_bytes = 8 * 1024;
+  double read_timeout_seconds = 10;  // whole request (header + body), also keep-alive idle
+  double rate_per_second = 50;       // POST /ts/ per client; 0 disables
+  double rate_burst = 100;
+  unsigned threads = 0;  // 0: number of cores
+  size_t db_connections = 16;
+  size_t batch_max = 1000;       // ts rows per ink_insert_ts call
+  size_t batches_in_flight = 4;  // concurrent group commits
+  double poll_seconds = 2;       // fallback check of the newest head in PostgreSQL
+  double interval_seconds = 2;   // the worker's interval, for Retry-After estimates only
+  size_t ws_queue_limit = 64;    // heads queued per WebSocket before it is dropped
+  double ws_idle_seconds = 60;   // ping after half of it, close if no pong by its end
+  std::string log_level = "info";
+};
+
+}  // namespace ink::server

@@ -1,0 +1,255 @@
+#include "server/head_feed.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace ink::server {
+
+using asio::awaitable;
+
+namespace {
+constexpr uint64_t kMaxCatchUp = 256;      // heads fetched per step when far behind
+constexpr size_t kWaitersPerBatch = 5000;  // ts ids per proof query
+}  // namespace
+
+HeadFeed::HeadFeed(asio::io_context& io, store::ReadStore& store, ProofService& proofs,
+                   pubsub::Hub& hub, std::chrono::milliseconds poll_every)
+    : io_(io),
+      strand_(asio::make_strand(io)),
+      store_(store),
+      proofs_(proofs),
+      hub_(hub),
+      poll_every_(poll_every),
+      poll_timer_(strand_) {}
+
+void HeadFeed::start() {
+  asio::co_spawn(
+      strand_, [self = shared_from_this()] { return self->poll_loop(); }, asio::detached);
+}
+
+void HeadFeed::stop() {
+  std::multimap<int64_t, std::shared_ptr<Waiter>> waiters;
+  {
+    std::lock_guard lock(mutex_);
+    stopped_ = true;
+    waiters.swap(waiters_);
+  }
+  asio::post(strand_, [self = shared_from_this()] { self->poll_timer_.cancel(); });
+  for (auto& [_, w] : waiters) w->done->fire();
+}
+
+std::shared_ptr<const HeadEntry> HeadFeed::latest() const {
+  std::lock_guard lock(mutex_);
+  return latest_;
+}
+
+std::optional<int64_t> HeadFeed::first_clock() const {
+  std::lock_guard lock(mutex_);
+  return first_clock_;
+}
+
+size_t HeadFeed::waiting() const {
+  std::lock_guard lock(mutex_);
+  return waiters_.size();
+}
+
+void HeadFeed::on_message(const std::string& head_json) {
+  auto parsed = core::Json::parse(head_json, nullptr, false);
+  if (parsed.is_discarded()) {
+    spdlog::warn("ignoring a malformed message on mth-live");
+    return;
+  }
+  auto head = core::head_from_json(parsed);
+  if (!head.ok()) {
+    spdlog::warn("ignoring a malformed head on mth-live: {}", head.error().message);
+    return;
+  }
+  request(head->interval.index);
+}
+
+void HeadFeed::request(uint64_t idx) {
+  {
+    std::lock_guard lock(mutex_);
+    if (target_ && *target_ >= idx) return;
+    target_ = idx;
+  }
+  kick();
+}
+
+void HeadFeed::kick() {
+  {
+    std::lock_guard lock(mutex_);
+    if (advancing_ || stopped_) return;
+    advancing_ = true;
+  }
+  asio::co_spawn(
+      strand_, [self = shared_from_this()] { return self->advance_loop(); }, asio::detached);
+}
+
+void HeadFeed::add_waiter(const std::shared_ptr<Waiter>& waiter) {
+  bool covered = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopped_) {
+      waiter->done->fire();
+      return;
+    }
+    waiters_.emplace(waiter->ts_us, waiter);
+    if (latest_ && latest_->row.ts_us >= waiter->ts_us) {
+      resolve_pending_ = true;
+      covered = true;
+    }
+  }
+  if (covered) kick();
+}
+
+void HeadFeed::remove_waiter(const std::shared_ptr<Waiter>& waiter) {
+  std::lock_guard lock(mutex_);
+  auto [begin, end] = waiters_.equal_range(waiter->ts_us);
+  for (auto it = begin; it != end; ++it)
+    if (it->second == waiter) {
+      waiters_.erase(it);
+      return;
+    }
+}
+
+awaitable<void> HeadFeed::advance_loop() {
+  for (;;) {
+    uint64_t want = 0;
+    bool have_target = false, resolve_now = false;
+    std::optional<uint64_t> last;
+    {
+      std::lock_guard lock(mutex_);
+      if (latest_) last = latest_->row.idx;
+      have_target = target_ && (!last || *target_ > *last);
+      if (have_target) want = *target_;
+      resolve_now = resolve_pending_;
+      resolve_pending_ = false;
+      if (stopped_ || (!have_target && !resolve_now)) {
+        advancing_ = false;
+        co_return;
+      }
+    }
+    bool failed = false;
+    try {
+      if (have_target) {
+        uint64_t first = last ? *last + 1 : want;
+        if (want - first >= kMaxCatchUp) first = want - kMaxCatchUp + 1;
+        auto rows = co_await store_.intervals(first, want);
+        db_ok_ = true;
+        for (auto& row : rows) {
+          auto entry = proofs_.remember(std::move(row));
+          {
+            std::lock_guard lock(mutex_);
+            if (entry->row.idx == 0) first_clock_ = entry->row.ts_us;
+            latest_ = entry;
+          }
+          hub_.broadcast(entry->json);
+        }
+        if (rows.empty() || rows.back().idx != want) {
+          // Announced but not visible yet (or gone): try again at the next poll.
+          std::lock_guard lock(mutex_);
+          target_ = latest_ ? std::optional<uint64_t>(latest_->row.idx) : std::nullopt;
+        }
+      }
+      std::shared_ptr<const HeadEntry> newest = latest();
+      if (newest) {
+        int64_t upto = newest->row.ts_us;
+        co_await resolve(upto);
+      }
+    } catch (const std::exception& e) {
+      db_ok_ = false;
+      spdlog::warn("head feed: {}", e.what());
+      failed = true;
+    }
+    if (failed) {
+      // Retry after a short pause, so a database outage does not spin.
+      asio::steady_timer pause(strand_, std::chrono::milliseconds(500));
+      boost::system::error_code ec;
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      std::lock_guard lock(mutex_);
+      resolve_pending_ = true;
+    }
+  }
+}
+
+awaitable<void> HeadFeed::resolve(int64_t upto_ts_us) {
+  for (;;) {
+    std::vector<std::shared_ptr<Waiter>> batch;
+    {
+      std::lock_guard lock(mutex_);
+      auto end = waiters_.upper_bound(upto_ts_us);
+      for (auto it = waiters_.begin(); it != end && batch.size() < kWaitersPerBatch;) {
+        batch.push_back(std::move(it->second));
+        it = waiters_.erase(it);
+      }
+    }
+    if (batch.empty()) co_return;
+    std::vector<std::string> ids;
+    ids.reserve(batch.size());
+    for (auto& w : batch) ids.push_back(w->id);
+    std::vector<store::TsRow> rows;
+    std::vector<std::optional<core::TsProof>> proofs;
+    try {
+      rows = co_await store_.ts_rows(ids);
+      proofs = co_await proofs_.ts_proofs(rows);
+    } catch (...) {
+      std::lock_guard lock(mutex_);
+      for (auto& w : batch) waiters_.emplace(w->ts_us, w);
+      throw;
+    }
+    std::unordered_map<std::string, size_t> by_id;
+    for (size_t i = 0; i < rows.size(); ++i) by_id[rows[i].id] = i;
+    std::vector<std::shared_ptr<Waiter>> later;
+    for (auto& w : batch) {
+      auto it = by_id.find(w->id);
+      if (it != by_id.end() && proofs[it->second]) {
+        w->proof = proofs[it->second];
+        w->done->fire();
+      } else if (it != by_id.end()) {
+        later.push_back(w);  // not sequenced yet: the next head will have it
+      } else {
+        w->done->fire();  // the row is gone (retention): answer as it is
+      }
+    }
+    if (!later.empty()) {
+      std::lock_guard lock(mutex_);
+      for (auto& w : later) waiters_.emplace(w->ts_us, w);
+      co_return;  // avoid picking them up again in this pass
+    }
+  }
+}
+
+awaitable<void> HeadFeed::poll_loop() {
+  auto self = shared_from_this();
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopped_) co_return;
+    }
+    try {
+      auto newest = co_await store_.newest_interval();
+      db_ok_ = true;
+      if (newest) {
+        if (!first_clock()) {
+          auto first = co_await proofs_.head(0);
+          std::lock_guard lock(mutex_);
+          if (first) first_clock_ = first->row.ts_us;
+        }
+        request(newest->idx);
+      }
+    } catch (const std::exception& e) {
+      db_ok_ = false;
+      spdlog::warn("head poll: {}", e.what());
+    }
+    poll_timer_.expires_after(poll_every_);
+    boost::system::error_code ec;
+    co_await poll_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+}  // namespace ink::server

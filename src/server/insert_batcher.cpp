@@ -1,0 +1,77 @@
+#include "server/insert_batcher.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+
+namespace ink::server {
+
+InsertBatcher::InsertBatcher(asio::any_io_executor executor, store::ReadStore& store,
+                             size_t batch_max, size_t in_flight, size_t queue_limit)
+    : executor_(std::move(executor)),
+      store_(store),
+      batch_max_(batch_max),
+      in_flight_max_(in_flight),
+      queue_limit_(queue_limit) {}
+
+size_t InsertBatcher::queued() const {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
+}
+
+asio::awaitable<InsertBatcher::Inserted> InsertBatcher::insert(store::NewTs ts) {
+  auto pending = std::make_shared<Pending>();
+  pending->ts = std::move(ts);
+  asio::any_io_executor executor = co_await asio::this_coro::executor;
+  pending->done = std::make_shared<Notify>(executor);
+  bool start = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (queue_.size() >= queue_limit_)
+      throw store::PgUnavailable("too many timestamps waiting to be written");
+    queue_.push_back(pending);
+    if (in_flight_ < in_flight_max_) {
+      ++in_flight_;
+      start = true;
+    }
+  }
+  if (start)
+    asio::co_spawn(
+        asio::make_strand(executor_), [self = shared_from_this()] { return self->flush_loop(); },
+        asio::detached);
+  co_await pending->done->wait();
+  if (pending->error) std::rethrow_exception(pending->error);
+  co_return pending->result;
+}
+
+asio::awaitable<void> InsertBatcher::flush_loop() {
+  for (;;) {
+    std::vector<std::shared_ptr<Pending>> batch;
+    {
+      std::lock_guard lock(mutex_);
+      if (queue_.empty()) {
+        --in_flight_;
+        co_return;
+      }
+      while (!queue_.empty() && batch.size() < batch_max_) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    std::vector<store::NewTs> rows;
+    rows.reserve(batch.size());
+    for (auto& p : batch) rows.push_back(p->ts);
+    try {
+      auto inserted = co_await store_.insert_ts(rows);
+      for (size_t i = 0; i < batch.size(); ++i)
+        batch[i]->result = Inserted{inserted.ts_us, inserted.hashes[i]};
+    } catch (...) {
+      auto error = std::current_exception();
+      for (auto& p : batch) p->error = error;
+    }
+    for (auto& p : batch) p->done->fire();
+  }
+}
+
+}  // namespace ink::server

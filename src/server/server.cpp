@@ -1,0 +1,394 @@
+#include "server/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <deque>
+
+namespace ink::server {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using asio::awaitable;
+using asio::ip::tcp;
+
+namespace {
+
+auto with_ec(boost::system::error_code& ec) {
+  return asio::redirect_error(asio::use_awaitable, ec);
+}
+
+struct ConnectionCount {
+  explicit ConnectionCount(Metrics& m) : metrics(m) { ++metrics.open_connections; }
+  ~ConnectionCount() { --metrics.open_connections; }
+  Metrics& metrics;
+};
+
+}  // namespace
+
+tcp::endpoint parse_listen(const std::string& listen) {
+  std::string host, port;
+  if (!listen.empty() && listen[0] == '[') {
+    auto close = listen.find(']');
+    if (close == std::string::npos || close + 1 >= listen.size() || listen[close + 1] != ':')
+      throw std::invalid_argument("bad listen address: " + listen);
+    host = listen.substr(1, close - 1);
+    port = listen.substr(close + 2);
+  } else {
+    auto colon = listen.rfind(':');
+    if (colon == std::string::npos)
+      throw std::invalid_argument("listen needs host:port: " + listen);
+    host = listen.substr(0, colon);
+    port = listen.substr(colon + 1);
+  }
+  if (host.empty() || host == "*") host = "0.0.0.0";
+  int p = std::stoi(port);
+  if (p < 0 || p > 65535) throw std::invalid_argument("bad port: " + listen);
+  return {asio::ip::make_address(host), static_cast<unsigned short>(p)};
+}
+
+struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
+  Impl(asio::io_context& io_, const Config& config_, Api& api_, pubsub::Hub& hub_,
+       Metrics& metrics_, std::atomic<bool>& stopping_)
+      : io(io_),
+        config(config_),
+        api(api_),
+        hub(hub_),
+        metrics(metrics_),
+        stopping(stopping_),
+        acceptor(asio::make_strand(io_)) {
+    for (auto& t : config.trusted_proxies) {
+      boost::system::error_code ec;
+      auto a = asio::ip::make_address(t, ec);
+      if (ec) throw std::invalid_argument("bad trusted proxy address: " + t);
+      trusted.push_back(a);
+    }
+  }
+
+  awaitable<void> accept_loop();
+  awaitable<void> session(tcp::socket socket);
+  awaitable<void> send_error(beast::tcp_stream& stream, int status, const std::string& code,
+                             const std::string& message,
+                             const http::request_parser<http::string_body>* parser);
+  void refuse(tcp::socket& socket);
+
+  asio::io_context& io;
+  const Config& config;
+  Api& api;
+  pubsub::Hub& hub;
+  Metrics& metrics;
+  std::atomic<bool>& stopping;
+  tcp::acceptor acceptor;
+  std::vector<asio::ip::address> trusted;
+};
+
+// A live-feed subscriber: heads queue on the session's strand and one writer
+// sends them in order; a queue over the limit means the client cannot keep
+// up, and it is dropped rather than waited for.
+class LiveSession : public pubsub::HubMember, public std::enable_shared_from_this<LiveSession> {
+ public:
+  LiveSession(beast::tcp_stream&& stream, Server::Impl& server)
+      : ws_(std::move(stream)), server_(server) {}
+
+  awaitable<void> run(http::request<http::string_body> request) {
+    beast::get_lowest_layer(ws_).expires_never();
+    websocket::stream_base::timeout timeout{};
+    timeout.handshake_timeout = std::chrono::seconds(10);
+    timeout.idle_timeout =
+        std::chrono::milliseconds(int64_t(server_.config.ws_idle_seconds * 1000));
+    timeout.keep_alive_pings = true;  // ping at half the idle time, close without pong
+    ws_.set_option(timeout);
+    ws_.read_message_max(4096);
+    boost::system::error_code ec;
+    co_await ws_.async_accept(request, with_ec(ec));
+    if (ec) co_return;
+    server_.hub.join(shared_from_this());
+    beast::flat_buffer buffer;
+    for (;;) {  // clients have nothing to say; reading keeps control frames flowing
+      co_await ws_.async_read(buffer, with_ec(ec));
+      if (ec) break;
+      buffer.consume(buffer.size());
+    }
+    closed_ = true;
+    server_.hub.leave(this);
+  }
+
+  void deliver(std::shared_ptr<const std::string> message) override {
+    asio::post(ws_.get_executor(), [self = shared_from_this(), message = std::move(message)] {
+      self->enqueue(std::move(message));
+    });
+  }
+
+  void close() override {
+    asio::post(ws_.get_executor(), [self = shared_from_this()] {
+      self->close_requested_ = true;
+      if (!self->writing_ && !self->closed_) self->start_writer();
+    });
+  }
+
+ private:
+  void enqueue(std::shared_ptr<const std::string> message) {
+    if (closed_ || close_requested_) return;
+    if (queue_.size() >= server_.config.ws_queue_limit) {
+      spdlog::info("dropping a live subscriber that fell {} heads behind", queue_.size());
+      closed_ = true;
+      queue_.clear();
+      boost::system::error_code ec;
+      beast::get_lowest_layer(ws_).socket().close(ec);
+      return;
+    }
+    queue_.push_back(std::move(message));
+    if (!writing_) start_writer();
+  }
+
+  void start_writer() {
+    writing_ = true;
+    asio::co_spawn(
+        ws_.get_executor(), [self = shared_from_this()] { return self->write_loop(); },
+        asio::detached);
+  }
+
+  awaitable<void> write_loop() {
+    boost::system::error_code ec;
+    while (!queue_.empty() && !closed_) {
+      auto message = queue_.front();
+      ws_.text(true);
+      co_await ws_.async_write(asio::buffer(*message), with_ec(ec));
+      if (!queue_.empty()) queue_.pop_front();
+      if (ec) {
+        closed_ = true;
+        queue_.clear();
+      }
+    }
+    if (close_requested_ && !closed_) {
+      closed_ = true;
+      websocket::close_reason reason(websocket::close_code::going_away, "server shutting down");
+      co_await ws_.async_close(reason, with_ec(ec));
+    }
+    writing_ = false;
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  Server::Impl& server_;
+  std::deque<std::shared_ptr<const std::string>> queue_;
+  bool writing_ = false;
+  bool closed_ = false;
+  bool close_requested_ = false;
+};
+
+void Server::Impl::refuse(tcp::socket& socket) {
+  static const std::string answer =
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+      "Retry-After: 1\r\nConnection: close\r\nContent-Length: 65\r\n\r\n"
+      "{\"error\":\"unavailable\",\"message\":\"too many connections, retry\"}\n";
+  boost::system::error_code ec;
+  socket.non_blocking(true, ec);
+  socket.write_some(asio::buffer(answer), ec);
+  socket.close(ec);
+}
+
+awaitable<void> Server::Impl::accept_loop() {
+  auto self = shared_from_this();
+  for (;;) {
+    tcp::socket socket(asio::make_strand(io));
+    boost::system::error_code ec;
+    co_await acceptor.async_accept(socket, with_ec(ec));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      // Out of descriptors or similar: pause rather than spin.
+      spdlog::warn("accept: {}", ec.message());
+      asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(100));
+      co_await pause.async_wait(with_ec(ec));
+      continue;
+    }
+    if (size_t(metrics.open_connections.load()) >= config.max_connections) {
+      refuse(socket);
+      continue;
+    }
+    auto executor = socket.get_executor();
+    asio::co_spawn(executor, session(std::move(socket)), asio::detached);
+  }
+}
+
+awaitable<void> Server::Impl::send_error(beast::tcp_stream& stream, int status,
+                                         const std::string& code, const std::string& message,
+                                         const http::request_parser<http::string_body>* parser) {
+  std::optional<std::string> accept;
+  std::string content_type;
+  if (parser) {
+    auto& h = parser->get();
+    if (auto it = h.find(http::field::accept); it != h.end()) accept = std::string(it->value());
+    if (auto it = h.find(http::field::content_type); it != h.end())
+      content_type = std::string(it->value());
+  }
+  auto res = api.error(status, code, message, accept, content_type);
+  http::response<http::string_body> msg{static_cast<http::status>(status), 11};
+  msg.set(http::field::content_type, res.content_type);
+  msg.body() = std::move(res.body);
+  msg.keep_alive(false);
+  msg.prepare_payload();
+  stream.expires_after(std::chrono::seconds(5));
+  boost::system::error_code ec;
+  co_await http::async_write(stream, msg, with_ec(ec));
+  metrics.observe("malformed", status, 0);
+}
+
+awaitable<void> Server::Impl::session(tcp::socket socket) {
+  auto self = shared_from_this();
+  ConnectionCount count(metrics);
+  boost::system::error_code ec;
+  auto peer = socket.remote_endpoint(ec).address();
+  socket.set_option(tcp::no_delay(true), ec);
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  const auto read_timeout = std::chrono::milliseconds(int64_t(config.read_timeout_seconds * 1000));
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(std::uint32_t(config.max_header_bytes));
+    parser.body_limit(config.max_body_bytes);
+    // One deadline for the whole request: trickling bytes cannot extend it.
+    stream.expires_after(read_timeout);
+    co_await http::async_read_header(stream, buffer, parser, with_ec(ec));
+    if (ec) {
+      if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+          ec == asio::error::eof || ec == asio::error::connection_reset ||
+          ec == asio::error::operation_aborted)
+        break;
+      if (ec == http::error::header_limit) {
+        std::string code_text = "bad_request", message_text = "request headers too large";
+        co_await send_error(stream, 431, code_text, message_text, nullptr);
+      } else if (ec == http::error::body_limit) {
+        std::string code_text = "too_large", message_text = "body over the limit";
+        co_await send_error(stream, 413, code_text, message_text, &parser);
+      } else {
+        std::string code_text = "bad_request", message_text = "malformed request: " + ec.message();
+        co_await send_error(stream, 400, code_text, message_text, nullptr);
+      }
+      break;
+    }
+    auto& header = parser.get();
+    // Request smuggling guards: one framing, said once.
+    size_t content_lengths = 0, transfer_encodings = 0;
+    for (auto& field : header) {
+      if (field.name() == http::field::content_length) ++content_lengths;
+      if (field.name() == http::field::transfer_encoding) ++transfer_encodings;
+    }
+    if (content_lengths > 1 || (content_lengths && transfer_encodings)) {
+      {
+        std::string code_text = "bad_request",
+                    message_text = content_lengths > 1
+                                       ? "duplicate Content-Length"
+                                       : "both Content-Length and Transfer-Encoding";
+        co_await send_error(stream, 400, code_text, message_text, &parser);
+      }
+      break;
+    }
+    if (websocket::is_upgrade(header)) {
+      if (!Api::is_live_path(std::string_view(header.target().data(), header.target().size()))) {
+        {
+          std::string code_text = "not_found", message_text = "no WebSocket here";
+          co_await send_error(stream, 404, code_text, message_text, &parser);
+        }
+        break;
+      }
+      stream.expires_never();
+      auto live = std::make_shared<LiveSession>(std::move(stream), *this);
+      auto upgrade = parser.release();
+      co_await live->run(std::move(upgrade));
+      co_return;
+    }
+    if (auto it = header.find(http::field::expect);
+        it != header.end() && beast::iequals(it->value(), "100-continue")) {
+      http::response<http::empty_body> cont{http::status::continue_, header.version()};
+      co_await http::async_write(stream, cont, with_ec(ec));
+      if (ec) break;
+    }
+    if (!parser.is_done()) {
+      co_await http::async_read(stream, buffer, parser, with_ec(ec));
+      if (ec == http::error::body_limit) {
+        {
+          std::string code_text = "too_large", message_text = "body over the limit";
+          co_await send_error(stream, 413, code_text, message_text, &parser);
+        }
+        break;
+      }
+      if (ec) {
+        if (ec != beast::error::timeout && ec != asio::error::eof &&
+            ec != asio::error::connection_reset && ec != http::error::end_of_stream) {
+          std::string code_text = "bad_request", message_text = "malformed body: " + ec.message();
+          co_await send_error(stream, 400, code_text, message_text, &parser);
+        }
+        break;
+      }
+    }
+    stream.expires_never();
+    auto started = std::chrono::steady_clock::now();
+    auto req = parser.release();
+    Request request;
+    request.method = std::string(req.method_string());
+    request.target = std::string(req.target());
+    if (auto it = req.find(http::field::content_type); it != req.end())
+      request.content_type = std::string(it->value());
+    if (auto it = req.find(http::field::accept); it != req.end())
+      request.accept = std::string(it->value());
+    request.body = std::move(req.body());
+    request.client = peer.to_string();
+    if (std::find(trusted.begin(), trusted.end(), peer) != trusted.end()) {
+      if (auto it = req.find("X-Real-IP"); it != req.end() && !it->value().empty())
+        request.client = std::string(it->value());
+    }
+    Response res = co_await api.handle(std::move(request));
+
+    http::response<http::string_body> msg{static_cast<http::status>(res.status), req.version()};
+    if (!res.content_type.empty()) msg.set(http::field::content_type, res.content_type);
+    for (auto& [name, value] : res.headers) msg.set(name, value);
+    msg.body() = std::move(res.body);
+    const bool keep_alive = req.keep_alive() && !stopping;
+    msg.keep_alive(keep_alive);
+    msg.prepare_payload();
+    stream.expires_after(std::chrono::seconds(30));
+    co_await http::async_write(stream, msg, with_ec(ec));
+    metrics.observe(
+        res.route, res.status,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    if (ec || !keep_alive) break;
+  }
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+Server::Server(asio::io_context& io, const Config& config, Api& api, pubsub::Hub& hub,
+               Metrics& metrics)
+    : impl_(std::make_shared<Impl>(io, config, api, hub, metrics, stopping_)) {}
+
+void Server::start() {
+  auto endpoint = parse_listen(impl_->config.listen);
+  auto& acceptor = impl_->acceptor;
+  acceptor.open(endpoint.protocol());
+  acceptor.set_option(tcp::acceptor::reuse_address(true));
+  boost::system::error_code ec;
+  acceptor.bind(endpoint, ec);
+  if (ec)
+    throw std::runtime_error("cannot listen on " + impl_->config.listen + ": " + ec.message());
+  acceptor.listen(4096);
+  port_ = acceptor.local_endpoint().port();
+  asio::co_spawn(acceptor.get_executor(), impl_->accept_loop(), asio::detached);
+}
+
+void Server::stop() {
+  stopping_ = true;
+  asio::post(impl_->acceptor.get_executor(), [impl = impl_] {
+    boost::system::error_code ec;
+    impl->acceptor.close(ec);
+  });
+  impl_->hub.close_all();
+}
+
+}  // namespace ink::server

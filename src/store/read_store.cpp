@@ -1,0 +1,268 @@
+#include "store/read_store.h"
+
+#include <cstring>
+#include <unordered_map>
+
+#include "core/clock.h"
+
+namespace ink::store {
+
+using asio::awaitable;
+
+namespace {
+
+core::Hash to_hash(std::string_view v) {
+  if (v.size() != 32) throw PgQueryError("stored hash is not 32 bytes", "");
+  core::Hash h;
+  std::memcpy(h.data(), v.data(), 32);
+  return h;
+}
+
+std::vector<core::Hash> to_hashes(std::string_view v) {
+  if (v.size() % 32) throw PgQueryError("stored node list is not a multiple of 32 bytes", "");
+  std::vector<core::Hash> out(v.size() / 32);
+  for (size_t i = 0; i < out.size(); ++i) std::memcpy(out[i].data(), v.data() + 32 * i, 32);
+  return out;
+}
+
+constexpr const char* kIntervalColumns =
+    "idx, ts_us, ts_count, ith, mth, inclusion_a, inclusion_nodes, consistency_nodes, "
+    "signature, key_id";
+
+IntervalRow interval_row(const PgResult& r, int i) {
+  IntervalRow row;
+  row.idx = uint64_t(r.int64(i, 0));
+  row.ts_us = r.int64(i, 1);
+  row.ts_count = uint64_t(r.int64(i, 2));
+  row.ith = to_hash(r.bytes(i, 3));
+  row.mth = to_hash(r.bytes(i, 4));
+  row.inclusion_a = uint64_t(r.int64(i, 5));
+  row.inclusion_nodes = to_hashes(r.bytes(i, 6));
+  if (!r.is_null(i, 7)) row.consistency_nodes = to_hashes(r.bytes(i, 7));
+  auto sig = r.bytes(i, 8);
+  if (sig.size() != 64) throw PgQueryError("stored signature is not 64 bytes", "");
+  std::memcpy(row.signature.data(), sig.data(), 64);
+  row.key_id = std::string(r.bytes(i, 9));
+  return row;
+}
+
+std::string join_numbers(auto begin, auto end, auto get) {
+  std::string out = "{";
+  for (auto it = begin; it != end; ++it) {
+    if (out.size() > 1) out += ',';
+    out += std::to_string(get(*it));
+  }
+  return out + "}";
+}
+
+}  // namespace
+
+core::SignedHead head_of(const IntervalRow& row, const std::string& authority) {
+  core::SignedHead head;
+  head.authority = authority;
+  head.mth = row.mth;
+  head.interval = core::IntervalRecord{row.idx, core::format_clock(row.ts_us), row.ith};
+  head.inclusion = core::InclusionProof{row.idx, row.idx, row.inclusion_a, row.inclusion_nodes};
+  if (row.consistency_nodes)
+    head.consistency = core::ConsistencyProof{row.idx - 1, row.idx, *row.consistency_nodes};
+  head.signature = row.signature;
+  head.key = row.key_id;
+  return head;
+}
+
+awaitable<InsertedTs> ReadStore::insert_ts(const std::vector<NewTs>& batch) {
+  auto lease = co_await pool_->acquire();
+  auto timeout = pool_->options().query_timeout;
+  // The lock before the clock: once the worker holds the exclusive lock, every
+  // reading taken before has committed or aborted (see db/001, ink_insert_ts).
+  auto clock = co_await lease->execute(
+      "BEGIN; SELECT pg_advisory_xact_lock_shared(7300001); "
+      "SELECT greatest((extract(epoch FROM clock_timestamp()) * 1000000)::bigint, "
+      "(SELECT f.ts_us + 1 FROM clock_floor f))",
+      timeout);
+  if (clock.rows() != 1 || clock.is_null(0, 0)) {
+    // Cannot leave a transaction open on a pooled connection.
+    co_await lease->execute("ROLLBACK", timeout);
+    throw PgQueryError("no clock reading", "");
+  }
+  InsertedTs out;
+  out.ts_us = std::stoll(std::string(clock.bytes(0, 0)));
+  std::string timestamp = core::format_clock(out.ts_us);
+  std::vector<std::optional<std::string>> ids, hashes, tags;
+  out.hashes.reserve(batch.size());
+  for (auto& t : batch) {
+    auto h = core::ts_hash(t.data, timestamp);
+    out.hashes.push_back(h);
+    ids.emplace_back(t.id);
+    hashes.emplace_back(
+        pg_bytea_text(std::string_view(reinterpret_cast<const char*>(h.data()), h.size())));
+    tags.push_back(t.tag);
+  }
+  std::string sql =
+      "INSERT INTO ts (id, ts_us, hash, tag) SELECT u.id, " + std::to_string(out.ts_us) +
+      ", u.hash, u.tag FROM unnest(" + lease->escape_literal(pg_text_array(ids)) + "::uuid[], " +
+      lease->escape_literal(pg_text_array(hashes)) + "::bytea[], " +
+      lease->escape_literal(pg_text_array(tags)) + "::text[]) AS u(id, hash, tag); COMMIT";
+  co_await lease->execute(sql, timeout);
+  co_return out;
+}
+
+awaitable<std::optional<IntervalRow>> ReadStore::newest_interval() {
+  PgParams none;
+  std::string sql =
+      std::string("SELECT ") + kIntervalColumns + " FROM interval ORDER BY idx DESC LIMIT 1";
+  auto r = co_await pool_->query(sql, none);
+  if (r.rows() == 0) co_return std::nullopt;
+  co_return interval_row(r, 0);
+}
+
+awaitable<std::optional<IntervalRow>> ReadStore::interval(uint64_t idx) {
+  PgParams params{std::to_string(idx)};
+  std::string sql =
+      std::string("SELECT ") + kIntervalColumns + " FROM interval WHERE idx = $1::bigint";
+  auto r = co_await pool_->query(sql, params);
+  if (r.rows() == 0) co_return std::nullopt;
+  co_return interval_row(r, 0);
+}
+
+awaitable<std::vector<IntervalRow>> ReadStore::intervals(uint64_t first, uint64_t last) {
+  PgParams params{std::to_string(first), std::to_string(last)};
+  std::string sql = std::string("SELECT ") + kIntervalColumns +
+                    " FROM interval WHERE idx BETWEEN $1::bigint AND "
+                    "$2::bigint ORDER BY idx";
+  auto r = co_await pool_->query(sql, params);
+  std::vector<IntervalRow> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(interval_row(r, i));
+  co_return out;
+}
+
+awaitable<std::vector<TsRow>> ReadStore::ts_rows(const std::vector<std::string>& ids) {
+  std::vector<std::optional<std::string>> items(ids.begin(), ids.end());
+  PgParams params{pg_text_array(items)};
+  auto r = co_await pool_->query(
+      "SELECT t.id, t.ts_us, t.hash, l.idx, l.leaf FROM ts t LEFT JOIN ts_leaf l ON l.id = t.id "
+      "WHERE t.id = ANY($1::uuid[])",
+      params);
+  std::vector<TsRow> out(size_t(r.rows()));
+  for (int i = 0; i < r.rows(); ++i) {
+    auto& row = out[size_t(i)];
+    row.id = uuid_text(r.bytes(i, 0));
+    row.ts_us = r.int64(i, 1);
+    row.hash = to_hash(r.bytes(i, 2));
+    if (!r.is_null(i, 3)) {
+      row.idx = uint64_t(r.int64(i, 3));
+      row.leaf = uint64_t(r.int64(i, 4));
+    }
+  }
+  co_return out;
+}
+
+awaitable<std::vector<core::Hash>> ReadStore::interval_nodes(std::span<const IntervalNodeId> ids) {
+  if (ids.empty()) co_return std::vector<core::Hash>{};
+  PgParams params{join_numbers(ids.begin(), ids.end(), [](auto& n) { return n.idx; }),
+                  join_numbers(ids.begin(), ids.end(), [](auto& n) { return unsigned(n.level); }),
+                  join_numbers(ids.begin(), ids.end(), [](auto& n) { return n.index; })};
+  auto r = co_await pool_->query(
+      "SELECT substring(l.nodes FROM (x.k * 32 + 1)::int FOR 32) "
+      "FROM unnest($1::bigint[], $2::smallint[], $3::bigint[]) WITH ORDINALITY AS x(idx, lvl, k, "
+      "o) "
+      "JOIN interval_level l ON l.idx = x.idx AND l.level = x.lvl ORDER BY x.o",
+      params);
+  if (size_t(r.rows()) != ids.size()) throw PgQueryError("interval tree nodes missing", "");
+  std::vector<core::Hash> out;
+  out.reserve(ids.size());
+  for (int i = 0; i < r.rows(); ++i) {
+    auto v = r.bytes(i, 0);
+    if (v.size() != 32) throw PgQueryError("interval tree node out of range", "");
+    out.push_back(to_hash(v));
+  }
+  co_return out;
+}
+
+awaitable<std::vector<std::vector<core::Hash>>> ReadStore::interval_levels(uint64_t idx) {
+  PgParams params{std::to_string(idx)};
+  auto r = co_await pool_->query(
+      "SELECT level, nodes FROM interval_level WHERE idx = $1::bigint ORDER BY level", params);
+  std::vector<std::vector<core::Hash>> levels;
+  for (int i = 0; i < r.rows(); ++i) {
+    if (r.int16(i, 0) != i) throw PgQueryError("interval tree levels not contiguous", "");
+    levels.push_back(to_hashes(r.bytes(i, 1)));
+  }
+  co_return levels;
+}
+
+awaitable<std::vector<core::Hash>> ReadStore::mth_nodes(std::span<const core::NodeId> ids) {
+  if (ids.empty()) co_return std::vector<core::Hash>{};
+  PgParams params{join_numbers(ids.begin(), ids.end(), [](auto& n) { return unsigned(n.level); }),
+                  join_numbers(ids.begin(), ids.end(), [](auto& n) { return n.index; })};
+  auto r = co_await pool_->query(
+      "SELECT n.hash FROM unnest($1::smallint[], $2::bigint[]) WITH ORDINALITY AS x(lvl, k, o) "
+      "JOIN mth_node n ON n.level = x.lvl AND n.k = x.k ORDER BY x.o",
+      params);
+  if (size_t(r.rows()) != ids.size()) throw PgQueryError("main tree nodes missing", "");
+  std::vector<core::Hash> out;
+  out.reserve(ids.size());
+  for (int i = 0; i < r.rows(); ++i) out.push_back(to_hash(r.bytes(i, 0)));
+  co_return out;
+}
+
+awaitable<std::vector<StoredKey>> ReadStore::keys() {
+  PgParams none;
+  auto r = co_await pool_->query(
+      "SELECT key_id, public_key, algorithm FROM signing_key ORDER BY created_at, key_id", none);
+  std::vector<StoredKey> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    StoredKey k;
+    k.key_id = std::string(r.bytes(i, 0));
+    auto pk = r.bytes(i, 1);
+    if (pk.size() != 32) continue;
+    std::memcpy(k.public_key.data(), pk.data(), 32);
+    k.algorithm = std::string(r.bytes(i, 2));
+    out.push_back(std::move(k));
+  }
+  co_return out;
+}
+
+awaitable<void> ReadStore::ping() {
+  PgParams none;
+  co_await pool_->query("SELECT 1", none);
+}
+
+std::string uuid_text(std::string_view raw16) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  for (size_t i = 0; i < raw16.size() && i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    auto c = static_cast<unsigned char>(raw16[i]);
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+  return out;
+}
+
+std::optional<std::array<uint8_t, 16>> parse_uuid(std::string_view text) {
+  if (text.size() != 36) return std::nullopt;
+  std::array<uint8_t, 16> out{};
+  size_t byte = 0;
+  for (size_t i = 0; i < 36;) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (text[i] != '-') return std::nullopt;
+      ++i;
+      continue;
+    }
+    auto nibble = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      return -1;
+    };
+    int hi = nibble(text[i]), lo = nibble(text[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out[byte++] = uint8_t(hi << 4 | lo);
+    i += 2;
+  }
+  return out;
+}
+
+}  // namespace ink::store

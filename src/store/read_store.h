@@ -1,0 +1,116 @@
+#pragma once
+// The backend's queries: the one write it makes (ink_insert_ts, a batch of
+// new ts rows) and the reads behind every answer. The worker's queries live
+// elsewhere (one writer of intervals and the main tree).
+//
+// Every function throws PgUnavailable when the database cannot be reached.
+
+// clang-format off
+#include <utility>  // before Asio's coroutine headers (Boost 1.74)
+// clang-format on
+#include <array>
+#include <boost/asio/awaitable.hpp>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/merkle.h"
+#include "core/protocol.h"
+#include "core/sign.h"
+#include "store/async_pg.h"
+
+namespace ink::store {
+
+// One row of table interval: everything a head needs, plus ts_count.
+struct IntervalRow {
+  uint64_t idx = 0;
+  int64_t ts_us = 0;
+  uint64_t ts_count = 0;
+  core::Hash ith{};
+  core::Hash mth{};
+  uint64_t inclusion_a = 0;
+  std::vector<core::Hash> inclusion_nodes;
+  std::optional<std::vector<core::Hash>> consistency_nodes;
+  core::Signature signature{};
+  std::string key_id;
+};
+
+// The signed head of PROTOCOL.md built from a stored interval.
+core::SignedHead head_of(const IntervalRow& row, const std::string& authority);
+
+struct TsRow {
+  std::string id;  // canonical lower-case uuid text
+  int64_t ts_us = 0;
+  core::Hash hash{};
+  std::optional<uint64_t> idx;  // set once the worker sequenced it (ts_leaf)
+  std::optional<uint64_t> leaf;
+};
+
+struct NewTs {
+  std::string id;  // uuid text
+  std::string data;
+  std::optional<std::string> tag;
+};
+
+struct InsertedTs {
+  int64_t ts_us = 0;               // the one clock reading of the batch
+  std::vector<core::Hash> hashes;  // ts hash of each row, in order
+};
+
+struct StoredKey {
+  std::string key_id;
+  core::PublicKey public_key{};
+  std::string algorithm;
+};
+
+// A node of one interval's tree (table interval_level).
+struct IntervalNodeId {
+  uint64_t idx = 0;
+  uint8_t level = 0;
+  uint64_t index = 0;
+};
+
+class ReadStore {
+ public:
+  explicit ReadStore(std::shared_ptr<PgPool> pool) : pool_(std::move(pool)) {}
+  PgPool& pool() { return *pool_; }
+
+  // Inserts a batch in one transaction (group commit) and returns once it is
+  // committed. The ts hash covers the clock reading, so the reading comes
+  // first: the transaction takes the shared clock lock and reads the clock
+  // exactly as ink_insert_ts does (db/002: above the clock floor), the hashes
+  // are computed here, then the rows are inserted and committed. Two round
+  // trips per batch. Not retried: a broken connection throws PgUnavailable.
+  asio::awaitable<InsertedTs> insert_ts(const std::vector<NewTs>& batch);
+
+  asio::awaitable<std::optional<IntervalRow>> newest_interval();
+  asio::awaitable<std::optional<IntervalRow>> interval(uint64_t idx);
+  // Intervals first..last inclusive that exist, ascending.
+  asio::awaitable<std::vector<IntervalRow>> intervals(uint64_t first, uint64_t last);
+
+  // The ts rows that exist among ids (any order), with their leaf if sequenced.
+  asio::awaitable<std::vector<TsRow>> ts_rows(const std::vector<std::string>& ids);
+
+  // Hashes of interval tree nodes, in the order asked. Throws PgQueryError
+  // naming the problem if any is missing.
+  asio::awaitable<std::vector<core::Hash>> interval_nodes(std::span<const IntervalNodeId> ids);
+  // Every level of one interval's tree (levels[0] = leaf nodes).
+  asio::awaitable<std::vector<std::vector<core::Hash>>> interval_levels(uint64_t idx);
+
+  // Main-tree nodes, in the order asked; throws PgQueryError if any is missing.
+  asio::awaitable<std::vector<core::Hash>> mth_nodes(std::span<const core::NodeId> ids);
+
+  asio::awaitable<std::vector<StoredKey>> keys();
+  asio::awaitable<void> ping();
+
+ private:
+  std::shared_ptr<PgPool> pool_;
+};
+
+// uuid helpers: 16 raw bytes to/from the canonical 8-4-4-4-12 lower-case text.
+std::string uuid_text(std::string_view raw16);
+std::optional<std::array<uint8_t, 16>> parse_uuid(std::string_view text);
+
+}  // namespace ink::store
