@@ -1,0 +1,442 @@
+// ink-backend against a real PostgreSQL, Redis and ink-worker: every
+// endpoint in JSON and CBOR, the documented errors (changing nothing),
+// proofs that verify with the core library, `wait`, the live feed, and a
+// restart during waits that loses no accepted ts.
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <future>
+#include <memory>
+#include <thread>
+
+#include "core/check.h"
+#include "core/compact.h"
+#include "core/decode.h"
+#include "core/encoding.h"
+#include "core/protocol.h"
+#include "core/verify.h"
+#include "support/http_client.h"
+#include "support/test_env.h"
+
+namespace ink {
+namespace {
+
+using core::Json;
+using namespace std::chrono_literals;
+using test::http;
+using test::http_get;
+using test::http_post_json;
+
+constexpr const char* kAuthority = "backend-test.ink";
+
+int free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+Json parse_json(const std::string& body) { return Json::parse(body, nullptr, false); }
+
+Json parse_cbor(const std::string& body) {
+  auto doc = core::decode_cbor_strict(core::as_bytes(body),
+                                      core::DecodeLimits{.max_bytes = 1 << 20, .max_depth = 16});
+  EXPECT_TRUE(doc.ok()) << (doc.ok() ? "" : doc.error().message);
+  return doc.ok() ? *doc : Json();
+}
+
+// A fresh database, a worker with a short interval, and one backend.
+class Stack {
+ public:
+  Stack() {
+    db = test::fresh_database("backend");
+    dir = test::env_value("INK_TESTENV_DIR") + "/backend-" + std::to_string(getpid());
+    std::system(("mkdir -p " + dir).c_str());
+    worker_ = start_worker();
+    start_backend();
+    ready_ = test::wait_until(
+        [&] {
+          try {
+            return http_get(base, "/api/ready").status == 200 &&
+                   http_get(base, "/api/v1/mth/current").status == 200;
+          } catch (...) {
+            return false;
+          }
+        },
+        30s);
+  }
+  bool ready() const { return ready_; }
+
+  std::unique_ptr<test::Process> start_worker() {
+    return std::make_unique<test::Process>(
+        std::vector<std::string>{test::bin_dir() + "/ink-worker", "--database-url", db,
+                                 "--redis-url", test::env_value("REDIS_URL"), "--authority",
+                                 kAuthority, "--interval", "0.3", "--key", dir + "/key.pem"},
+        std::map<std::string, std::string>{}, dir + "/worker.log");
+  }
+  void start_backend(std::map<std::string, std::string> env = {}) {
+    if (port == 0) port = free_port();
+    base = "http://127.0.0.1:" + std::to_string(port);
+    env.emplace("INK_RATE_LIMIT", "0");
+    backend = std::make_unique<test::Process>(
+        std::vector<std::string>{test::bin_dir() + "/ink-backend", "--database-url", db,
+                                 "--redis-url", test::env_value("REDIS_URL"), "--authority",
+                                 kAuthority, "--listen", "127.0.0.1:" + std::to_string(port),
+                                 "--threads", "2", "--wait-seconds", "10"},
+        env, dir + "/backend.log");
+  }
+  void stop_worker() { worker_.reset(); }
+  void restart_worker() { worker_ = start_worker(); }
+  int64_t count(const std::string& sql) { return std::stoll(test::query_value(db, sql)); }
+
+  std::vector<core::PublicKey> keys() {
+    std::vector<core::PublicKey> out;
+    auto j = parse_json(http_get(base, "/api/v1/keys").body);
+    for (auto& k : j) {
+      auto bytes = core::from_base64(k.at("public_key").get<std::string>());
+      if (!bytes.ok() || bytes->size() != 32) continue;
+      core::PublicKey pk;
+      std::copy(bytes->begin(), bytes->end(), pk.begin());
+      out.push_back(pk);
+    }
+    return out;
+  }
+
+  std::string db, dir, base;
+  int port = 0;
+  std::unique_ptr<test::Process> backend;
+
+ private:
+  std::unique_ptr<test::Process> worker_;
+  bool ready_ = false;
+};
+
+test::HttpResponse post(const Stack& s, const std::string& target, const std::string& body,
+                        const std::string& content_type, const std::string& accept = "") {
+  test::HttpRequest req;
+  req.method = "POST";
+  req.target = target;
+  req.body = body;
+  if (!content_type.empty()) req.headers["Content-Type"] = content_type;
+  if (!accept.empty()) req.headers["Accept"] = accept;
+  return http(s.base, req);
+}
+
+std::string stamp(const std::string& data) { return Json{{"data", data}}.dump(); }
+
+void expect_error(const test::HttpResponse& res, int status, const std::string& code) {
+  EXPECT_EQ(res.status, status) << res.body;
+  auto j = parse_json(res.body);
+  ASSERT_TRUE(j.is_object()) << res.body;
+  EXPECT_EQ(j.value("error", ""), code) << res.body;
+  EXPECT_FALSE(j.value("message", "").empty());
+}
+
+TEST(Backend, JsonStampWithWaitVerifiesAndReadsBack) {
+  Stack s;
+  ASSERT_TRUE(s.ready());
+  std::string data = core::data_for_bytes(core::as_bytes("backend json"));
+  auto started = std::chrono::steady_clock::now();
+  auto res = post(s, "/api/v1/ts/?wait&tag=t1", stamp(data), "application/json");
+  auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_NE(res.header("content-type").find("application/json"), std::string::npos);
+  auto j = parse_json(res.body);
+  auto answer = core::ts_answer_from_json(j);
+  ASSERT_TRUE(answer.ok()) << answer.error().message;
+  ASSERT_TRUE(answer->proof.has_value()) << res.body;
+  EXPECT_LT(took, 2s) << "wait took longer than a few intervals";
+  EXPECT_EQ(res.header("location"), "/api/v1/ts/" + answer->id + "/");
+  auto keys = s.keys();
+  ASSERT_FALSE(keys.empty());
+  auto report = core::check_ts_proof(*answer, data, keys);
+  EXPECT_TRUE(report.passed()) << report.first_failure()->message;
+  EXPECT_FALSE(core::check_ts_proof(*answer, data + "x", keys).passed());
+  EXPECT_EQ(s.count("SELECT count(*) FROM ts WHERE tag = 't1'"), 1);
+
+  // Read back, directly (no /api) and behind the /api mount alike.
+  auto again = http_get(s.base, res.header("location"));
+  ASSERT_EQ(again.status, 200);
+  EXPECT_EQ(parse_json(again.body), j);
+  EXPECT_EQ(parse_json(http_get(s.base, "/v1/ts/" + answer->id + "/").body), j);
+
+  auto head = http_get(s.base, "/api/v1/mth/" + std::to_string(*answer->interval));
+  ASSERT_EQ(head.status, 200);
+  // PROOF.head carries no consistency proof; everything else is the head's.
+  auto served = parse_json(head.body);
+  served["consistency"] = nullptr;
+  EXPECT_EQ(served, core::to_wire_json(core::to_json(answer->proof->head)));
+  EXPECT_EQ(head.header("cache-control"), "public, max-age=31536000, immutable");
+}
+
+TEST(Backend, CborInCborOutAndCompact) {
+  Stack s;
+  ASSERT_TRUE(s.ready());
+  std::string data = core::data_for_bytes(core::as_bytes("backend cbor"));
+  auto body = core::cbor_encode(Json{{"data", data}});
+  auto res = post(s, "/api/v1/ts/?wait", std::string(body.begin(), body.end()), "application/cbor");
+  ASSERT_EQ(res.status, 200);
+  EXPECT_EQ(res.header("content-type"), "application/cbor");
+  auto answer = core::ts_answer_from_json(parse_cbor(res.body));
+  ASSERT_TRUE(answer.ok()) << answer.error().message;
+  ASSERT_TRUE(answer->proof);
+  EXPECT_TRUE(core::check_ts_proof(*answer, data, s.keys()).passed());
+
+  // JSON in, CBOR out by Accept; GET in CBOR.
+  auto res2 = post(s, "/api/v1/ts/", stamp(data), "application/json", "application/cbor");
+  ASSERT_EQ(res2.status, 200);
+  auto pending = core::ts_answer_from_json(parse_cbor(res2.body));
+  ASSERT_TRUE(pending.ok());
+  EXPECT_FALSE(pending->proof.has_value());
+  test::HttpRequest get;
+  get.target = "/api/v1/ts/" + pending->id + "/?wait";
+  get.headers["Accept"] = "application/cbor";
+  auto read = http(s.base, get);
+  ASSERT_EQ(read.status, 200);
+  auto waited = core::ts_answer_from_json(parse_cbor(read.body));
+  ASSERT_TRUE(waited.ok());
+  ASSERT_TRUE(waited->proof.has_value());
+  EXPECT_TRUE(core::check_ts_proof(*waited, data, s.keys()).passed());
+
+  get.target = "/api/v1/mth/current";
+  auto head = http(s.base, get);
+  ASSERT_EQ(head.status, 200);
+  EXPECT_TRUE(core::head_from_json(parse_cbor(head.body)).ok());
+  get.target = "/api/v1/keys";
+  EXPECT_TRUE(parse_cbor(http(s.base, get).body).is_array());
+
+  // compact: raw data in, the compact string out.
+  auto compact = post(s, "/api/v1/ts/?compact", data, "text/plain");
+  ASSERT_EQ(compact.status, 200) << compact.body;
+  std::string text = compact.body;
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  auto parsed = core::parse_compact_ts(text);
+  ASSERT_TRUE(parsed.ok()) << text;
+  EXPECT_EQ(parsed->authority, kAuthority);
+  auto h = core::ts_hash(data, parsed->timestamp);
+  auto head_doc =
+      parse_json(http_get(s.base, "/api/v1/mth/" + std::to_string(parsed->interval)).body);
+  auto signed_head = core::head_from_json(head_doc);
+  ASSERT_TRUE(signed_head.ok());
+  EXPECT_EQ(core::verify_path(h, parsed->a, parsed->path, signed_head->interval.ith),
+            core::ProofError::kOk);
+}
+
+TEST(Backend, BadInputGetsItsErrorAndChangesNothing) {
+  Stack s;
+  ASSERT_TRUE(s.ready());
+  auto before = s.count("SELECT count(*) FROM ts");
+  expect_error(post(s, "/api/v1/ts/", "{\"data\": ", "application/json"), 400, "bad_request");
+  expect_error(post(s, "/api/v1/ts/", "{\"other\": 1}", "application/json"), 400, "bad_request");
+  expect_error(post(s, "/api/v1/ts/", "{\"data\": 5}", "application/json"), 400, "bad_request");
+  expect_error(post(s, "/api/v1/ts/", "{\"data\": \"\xff\xfe\"}", "application/json"), 400,
+               "bad_request");
+  expect_error(post(s, "/api/v1/ts/", stamp(std::string(257, 'a')), "application/json"), 413,
+               "too_large");
+  EXPECT_EQ(post(s, "/api/v1/ts/", stamp(std::string(256, 'a')), "application/json").status, 200);
+  // CBOR: truncated, data as bytes, and a text string with invalid UTF-8.
+  auto bad_cbor = post(s, "/api/v1/ts/",
+                       std::string("\xa1\x64"
+                                   "da",
+                                   4),
+                       "application/cbor");
+  EXPECT_EQ(bad_cbor.status, 400);
+  EXPECT_EQ(bad_cbor.header("content-type"), "application/cbor");
+  auto bytes_data = core::cbor_encode(Json{{"data", Json::binary({1, 2, 3})}});
+  EXPECT_EQ(
+      post(s, "/api/v1/ts/", std::string(bytes_data.begin(), bytes_data.end()), "application/cbor")
+          .status,
+      400);
+  std::string invalid_utf8 =
+      "\xa1\x64"
+      "data"
+      "\x62\xff\xfe";
+  EXPECT_EQ(post(s, "/api/v1/ts/", invalid_utf8, "application/cbor").status, 400);
+  expect_error(post(s, "/api/v1/ts/", "<data/>", "application/xml"), 415, "unsupported_media_type");
+  expect_error(post(s, "/api/v1/ts/", stamp("x"), "application/json", "image/png"), 406,
+               "not_acceptable");
+  expect_error(post(s, "/api/v1/ts/?tag=" + std::string(37, 't'), stamp("x"), "application/json"),
+               400, "bad_request");
+  expect_error(post(s, "/api/v1/ts/?compact", "\xff", "text/plain"), 400, "bad_request");
+  expect_error(post(s, "/api/v1/ts/", std::string(20000, ' '), "application/json"), 413,
+               "too_large");
+  // Framing that invites request smuggling.
+  auto dup =
+      test::raw_exchange(s.base,
+                         "POST /api/v1/ts/ HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                         "application/json\r\nContent-Length: 12\r\nContent-Length: 12\r\n\r\n"
+                         "{\"data\":\"a\"}",
+                         2s);
+  EXPECT_EQ(dup.rfind("HTTP/1.1 400", 0), 0u) << dup;
+  auto both = test::raw_exchange(s.base,
+                                 "POST /api/v1/ts/ HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                                 "application/json\r\nTransfer-Encoding: chunked\r\n"
+                                 "Content-Length: 12\r\n\r\nc\r\n{\"data\":\"a\"}\r\n0\r\n\r\n",
+                                 2s);
+  EXPECT_EQ(both.rfind("HTTP/1.1 400", 0), 0u) << both;
+  EXPECT_EQ(s.count("SELECT count(*) FROM ts"), before + 1);  // only the 256-byte one
+
+  expect_error(http_get(s.base, "/api/v1/ts/not-a-uuid/"), 400, "bad_request");
+  expect_error(http_get(s.base, "/api/v1/ts/0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b/"), 404,
+               "not_found");
+  expect_error(http_get(s.base, "/api/v1/mth/abc"), 400, "bad_request");
+  expect_error(http_get(s.base, "/api/v1/mth/-1"), 400, "bad_request");
+  expect_error(http_get(s.base, "/api/v1/mth/99999999"), 404, "not_found");
+  expect_error(http_get(s.base, "/api/v1/mth/5/in/2"), 400, "bad_request");
+  expect_error(http_get(s.base, "/api/v1/mth/2/from/5"), 400, "bad_request");
+  expect_error(http_get(s.base, "/api/v1/mth/1/in/99999999"), 404, "not_found");
+  expect_error(http_get(s.base, "/api/v1/mth/99999999/from/1"), 404, "not_found");
+  expect_error(http_get(s.base, "/api/v1/nothing"), 404, "not_found");
+  test::HttpRequest del;
+  del.method = "DELETE";
+  del.target = "/api/v1/keys";
+  expect_error(http(s.base, del), 405, "method_not_allowed");
+}
+
+TEST(Backend, MainTreeProofsVerify) {
+  Stack s;
+  ASSERT_TRUE(s.ready());
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        auto h = core::head_from_json(parse_json(http_get(s.base, "/api/v1/mth/current").body));
+        return h.ok() && h->interval.index >= 9;
+      },
+      20s));
+  std::vector<core::SignedHead> heads;
+  for (int i = 0; i <= 9; ++i) {
+    auto h =
+        core::head_from_json(parse_json(http_get(s.base, "/api/v1/mth/" + std::to_string(i)).body));
+    ASSERT_TRUE(h.ok());
+    EXPECT_TRUE(core::check_head(*h, s.keys()).passed());
+    heads.push_back(*h);
+  }
+  for (uint64_t y = 0; y <= 9; ++y)
+    for (uint64_t x = 0; x <= y; ++x) {
+      auto inc = core::inclusion_from_json(parse_json(
+          http_get(s.base, "/api/v1/mth/" + std::to_string(x) + "/in/" + std::to_string(y)).body));
+      ASSERT_TRUE(inc.ok());
+      EXPECT_EQ(core::verify_inclusion_with_a(core::ihash(heads[x].interval), x, y + 1, inc->a,
+                                              inc->nodes, heads[y].mth),
+                core::ProofError::kOk)
+          << x << " in " << y;
+      auto res =
+          http_get(s.base, "/api/v1/mth/" + std::to_string(y) + "/from/" + std::to_string(x));
+      EXPECT_EQ(res.header("cache-control"), "public, max-age=31536000, immutable");
+      auto con = core::consistency_from_json(parse_json(res.body));
+      ASSERT_TRUE(con.ok());
+      EXPECT_EQ(core::verify_consistency(x + 1, y + 1, heads[x].mth, heads[y].mth, con->nodes),
+                core::ProofError::kOk)
+          << y << " from " << x;
+    }
+}
+
+TEST(Backend, LiveFeedSendsConsecutiveConsistentHeads) {
+  Stack s;
+  ASSERT_TRUE(s.ready());
+  test::WebSocketClient ws(s.base, "/api/v1/mth/live");
+  std::optional<core::SignedHead> previous;
+  auto keys = s.keys();
+  for (int n = 0; n < 4; ++n) {
+    auto msg = ws.read(5s);
+    ASSERT_TRUE(msg.has_value()) << "no head within 5 s";
+    auto head = core::head_from_json(parse_json(*msg));
+    ASSERT_TRUE(head.ok());
+    EXPECT_TRUE(core::check_head(*head, keys).passed());
+    EXPECT_EQ(
+        parse_json(*msg),
+        parse_json(http_get(s.base, "/api/v1/mth/" + std::to_string(head->interval.index)).body));
+    if (previous) {
+      ASSERT_EQ(head->interval.index, previous->interval.index + 1);
+      ASSERT_TRUE(head->consistency.has_value());
+      EXPECT_EQ(core::verify_consistency(previous->interval.index + 1, head->interval.index + 1,
+                                         previous->mth, head->mth, head->consistency->nodes),
+                core::ProofError::kOk);
+    }
+    previous = *head;
+  }
+  // Operations endpoints count what they see.
+  auto metrics = http_get(s.base, "/api/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("ink_websocket_clients 1"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("ink_http_requests_total{route=\"mth_head\",status=\"200\"}"),
+            std::string::npos);
+  EXPECT_EQ(http_get(s.base, "/api/health").status, 200);
+}
+
+TEST(Backend, RestartDuringWaitsLosesNoAcceptedTs) {
+  Stack s;
+  ASSERT_TRUE(s.ready());
+  s.stop_worker();  // nothing gets sequenced: every wait is held
+  std::vector<std::future<test::HttpResponse>> waits;
+  for (int i = 0; i < 10; ++i)
+    waits.push_back(std::async(std::launch::async, [&s, i] {
+      return post(s, "/api/v1/ts/?wait", stamp("restart " + std::to_string(i)), "application/json");
+    }));
+  ASSERT_TRUE(test::wait_until([&] { return s.count("SELECT count(*) FROM ts") >= 10; }, 10s));
+  std::this_thread::sleep_for(200ms);
+  auto t0 = std::chrono::steady_clock::now();
+  s.backend->signal(SIGTERM);  // graceful: held waiters are answered now
+  std::vector<std::string> ids;
+  for (auto& w : waits) {
+    auto res = w.get();
+    ASSERT_EQ(res.status, 200) << res.body;
+    auto a = core::ts_answer_from_json(parse_json(res.body));
+    ASSERT_TRUE(a.ok());
+    EXPECT_FALSE(a->proof.has_value());
+    ids.push_back(a->id);
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+  EXPECT_EQ(s.backend->wait(), 0);
+  s.start_backend();
+  s.restart_worker();
+  auto keys_ready = test::wait_until(
+      [&] {
+        try {
+          return http_get(s.base, "/api/ready").status == 200;
+        } catch (...) {
+          return false;
+        }
+      },
+      20s);
+  ASSERT_TRUE(keys_ready);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto res = http_get(s.base, "/api/v1/ts/" + ids[i] + "/?wait");
+    ASSERT_EQ(res.status, 200);
+    auto a = core::ts_answer_from_json(parse_json(res.body));
+    ASSERT_TRUE(a.ok());
+    ASSERT_TRUE(a->proof.has_value()) << ids[i];
+  }
+  EXPECT_EQ(s.count("SELECT count(*) FROM ts_leaf"), s.count("SELECT count(*) FROM ts"));
+}
+
+TEST(Backend, ManyConcurrentSubmissionsAreBatchedAndAllAnswered) {
+  Stack s;
+  ASSERT_TRUE(s.ready());
+  std::vector<std::future<int>> posts;
+  for (int i = 0; i < 200; ++i)
+    posts.push_back(std::async(std::launch::async, [&s, i] {
+      return post(s, "/api/v1/ts/?wait", stamp("many " + std::to_string(i)), "application/json")
+          .status;
+    }));
+  int ok = 0;
+  for (auto& p : posts) ok += p.get() == 200;
+  EXPECT_EQ(ok, 200);
+  EXPECT_EQ(s.count("SELECT count(*) FROM ts WHERE ts_us IN (SELECT ts_us FROM ts GROUP BY ts_us "
+                    "HAVING count(*) > 1)") > 0,
+            true)
+      << "no two submissions shared a group commit";
+  EXPECT_EQ(s.count("SELECT count(*) FROM ts_leaf"), 200);
+}
+
+}  // namespace
+}  // namespace ink
