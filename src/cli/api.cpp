@@ -13,7 +13,8 @@ Json parse_body(const std::string& body, const std::string& what) {
   limits.max_bytes = 4 * 1024 * 1024;
   limits.max_items = 100000;
   auto j = core::decode_json_strict(body, limits);
-  if (!j) throw MalformedAnswer(what + ": the answer is not valid JSON: " + j.error().message, body);
+  if (!j)
+    throw MalformedAnswer(what + ": the answer is not valid JSON: " + j.error().message, body);
   return std::move(*j);
 }
 
@@ -83,7 +84,8 @@ core::ConsistencyProof Api::consistency(uint64_t x, uint64_t y) {
 core::TsAnswer Api::stamp(const std::string& data, std::chrono::milliseconds wait_timeout,
                           int polls) {
   const std::string target = "/api/v1/ts/?wait";
-  HttpResponse res = http_.post(target, Json{{"data", data}}.dump(), "application/json", wait_timeout);
+  HttpResponse res =
+      http_.post(target, Json{{"data", data}}.dump(), "application/json", wait_timeout);
   if (res.status != 200) throw_api_error(res, target);
   Json j = parse_body(res.body, target);
   auto answer = core::ts_answer_from_json(j);

@@ -55,9 +55,9 @@ struct MonitorOptions {
   ServerOptions common;
   std::filesystem::path state_dir;
   std::optional<std::filesystem::path> key_file;
-  uint64_t count = 0;            // stop (exit 0) after this many new heads; 0 = never
-  double poll_seconds = 10;      // feed silence after which /mth/current is polled
-  int recheck = 4;               // earlier heads re-fetched at start, besides the last
+  uint64_t count = 0;        // stop (exit 0) after this many new heads; 0 = never
+  double poll_seconds = 10;  // feed silence after which /mth/current is polled
+  int recheck = 4;           // earlier heads re-fetched at start, besides the last
 };
 
 int run_stamp(const StampOptions& o, std::ostream& out, std::ostream& err);

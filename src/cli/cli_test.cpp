@@ -42,9 +42,11 @@ class CliTest : public ::testing::Test {
     file_ = dir_ / "contract.txt";
     std::ofstream(file_) << "I promise.\n";
     proof_ = default_proof_path(file_);
-    std::ofstream(proof_) << format_proof_file(log_.proof_file(data_for_file(file_).value(), {"contract.txt"}));
+    std::ofstream(proof_) << format_proof_file(
+        log_.proof_file(data_for_file(file_).value(), {"contract.txt"}));
     keys_ = dir_ / "keys.json";
-    std::ofstream(keys_) << core::to_wire_json(core::keys_json(std::vector{log_.key().public_key()})).dump();
+    std::ofstream(keys_)
+        << core::to_wire_json(core::keys_json(std::vector{log_.key().public_key()})).dump();
   }
   void TearDown() override { fs::remove_all(dir_); }
 
@@ -104,7 +106,8 @@ TEST_F(CliTest, VerifyChangedFileExitsOneNamingTheStep) {
 TEST_F(CliTest, VerifyWithWrongKeyExitsOne) {
   TestLog other;
   fs::path wrong = dir_ / "wrong.json";
-  std::ofstream(wrong) << core::to_wire_json(core::keys_json(std::vector{other.key().public_key()})).dump();
+  std::ofstream(wrong)
+      << core::to_wire_json(core::keys_json(std::vector{other.key().public_key()})).dump();
   auto r = ink({"verify", file_.string(), "--key", wrong.string()});
   EXPECT_EQ(r.status, kExitInvalid);
   EXPECT_NE(r.out.find("FAIL  signature"), std::string::npos) << r.out;

@@ -50,8 +50,8 @@ std::vector<core::PublicKey> load_keys(const fs::path& path) {
 
 std::string compact_of(const core::TsAnswer& a) {
   const core::TsProof& p = *a.proof;
-  return core::format_compact(core::CompactTs{p.head.authority, p.head.interval.index, a.timestamp,
-                                              p.a, p.path});
+  return core::format_compact(
+      core::CompactTs{p.head.authority, p.head.interval.index, a.timestamp, p.a, p.path});
 }
 
 std::string compact_head(const core::SignedHead& h) {
@@ -112,13 +112,15 @@ void stamp_one(StampJob& job, const StampOptions& o, const ServerUrl& url,
     HttpClient http(url, o.common.http(err));
     Api api(http);
     // The server holds ?wait up to its own limit (30 s by default).
-    const auto wait_timeout = http.server().tls ? std::chrono::milliseconds(70000)
-                                                : std::chrono::milliseconds(65000);
-    core::TsAnswer answer = api.stamp(job.data, std::max(wait_timeout, o.common.http(err).timeout), 2);
+    const auto wait_timeout =
+        http.server().tls ? std::chrono::milliseconds(70000) : std::chrono::milliseconds(65000);
+    core::TsAnswer answer =
+        api.stamp(job.data, std::max(wait_timeout, o.common.http(err).timeout), 2);
     if (!answer.proof) {
       job.status = kExitError;
       job.message = "the server accepted the timestamp (id " + answer.id +
-                    ") but gave no proof in time; fetch it later from /api/v1/ts/" + answer.id + "/";
+                    ") but gave no proof in time; fetch it later from /api/v1/ts/" + answer.id +
+                    "/";
       return;
     }
     // Never save a proof that does not check out.
@@ -162,7 +164,8 @@ void stamp_one(StampJob& job, const StampOptions& o, const ServerUrl& url,
 int run_stamp(const StampOptions& o, std::ostream& out, std::ostream& err) {
   return guarded(err, [&] {
     if (o.text && !o.files.empty()) throw UsageOrIoError("give FILE... or --text, not both");
-    if (!o.text && o.files.empty()) throw UsageOrIoError("nothing to stamp: give FILE... or --text TEXT");
+    if (!o.text && o.files.empty())
+      throw UsageOrIoError("nothing to stamp: give FILE... or --text TEXT");
     const ServerUrl url = server_url(o.common);
 
     std::vector<StampJob> jobs;
@@ -183,7 +186,8 @@ int run_stamp(const StampOptions& o, std::ostream& out, std::ostream& err) {
       }
     }
     for (const auto& f : o.files) {
-      if (!fs::is_regular_file(f)) throw UsageOrIoError("cannot read " + f.string() + ": not a regular file");
+      if (!fs::is_regular_file(f))
+        throw UsageOrIoError("cannot read " + f.string() + ": not a regular file");
     }
 
     // Trusted keys to check each proof before saving it: the pinned file, or the server's.
@@ -235,7 +239,8 @@ int run_stamp(const StampOptions& o, std::ostream& out, std::ostream& err) {
         out << compact_of(*job.answer);
         if (!job.files.empty()) out << "  " << job.label;
         out << "\n";
-        if (!job.proof_path.empty()) err << "ink: proof saved to " << job.proof_path.string() << "\n";
+        if (!job.proof_path.empty())
+          err << "ink: proof saved to " << job.proof_path.string() << "\n";
       }
     }
     if (o.common.json) out << results.dump(2) << "\n";
@@ -416,8 +421,9 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
                         "no file is written unless given");
   stamp_cmd->add_flag("--together", stamp.together,
                       "Stamp all FILEs as one set (one proof, verify with all of them)");
-  stamp_cmd->add_option("-k,--key", stamp_key, "Trusted key file to check the proof against "
-                                               "(default: the server's keys)");
+  stamp_cmd->add_option("-k,--key", stamp_key,
+                        "Trusted key file to check the proof against "
+                        "(default: the server's keys)");
   stamp_cmd->add_option("-j,--jobs", stamp.jobs, "Files stamped at once")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
@@ -452,12 +458,14 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   monitor_cmd->add_option("-k,--key", monitor_key,
                           "Key file to pin on first run (default: the server's keys at first run)");
   monitor_cmd->add_option("--count", monitor.count, "Exit 0 after checking this many new heads");
-  monitor_cmd->add_option("--poll", monitor.poll_seconds,
-                          "Seconds of feed silence before asking for the current head")
+  monitor_cmd
+      ->add_option("--poll", monitor.poll_seconds,
+                   "Seconds of feed silence before asking for the current head")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  monitor_cmd->add_option("--recheck", monitor.recheck,
-                          "Earlier heads re-fetched and compared at start (besides the last)")
+  monitor_cmd
+      ->add_option("--recheck", monitor.recheck,
+                   "Earlier heads re-fetched and compared at start (besides the last)")
       ->check(CLI::Range(0, 1000))
       ->capture_default_str();
   add_server_options(monitor_cmd, monitor.common);

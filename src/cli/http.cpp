@@ -1,6 +1,4 @@
 // All of Beast lives in this one translation unit.
-#include <utility>  // before Asio (Boost 1.74)
-
 #include "cli/http.h"
 
 #include <openssl/ssl.h>
@@ -18,6 +16,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <thread>
+#include <utility>  // before Asio (Boost 1.74)
 
 namespace ink::cli {
 
@@ -242,7 +241,8 @@ struct HttpClient::Impl {
     for (int attempt = 1;; ++attempt) {
       std::string problem;
       try {
-        HttpResponse res = once(verb, target, body, content_type, timeout.value_or(options.timeout));
+        HttpResponse res =
+            once(verb, target, body, content_type, timeout.value_or(options.timeout));
         if (!transient_status(res.status) || attempt >= options.attempts) return res;
         problem = "server answered " + std::to_string(res.status);
       } catch (const NetworkError& e) {
@@ -255,16 +255,15 @@ struct HttpClient::Impl {
       auto until = std::chrono::steady_clock::now() + pause;
       while (std::chrono::steady_clock::now() < until) {
         if (g_stop.load()) throw Interrupted();
-        std::this_thread::sleep_for(std::min<std::chrono::nanoseconds>(
-            50ms, until - std::chrono::steady_clock::now()));
+        std::this_thread::sleep_for(
+            std::min<std::chrono::nanoseconds>(50ms, until - std::chrono::steady_clock::now()));
       }
       pause = std::min<std::chrono::milliseconds>(pause * 2, 10s);
     }
   }
 };
 
-HttpClient::HttpClient(ServerUrl server, HttpOptions options)
-    : impl_(std::make_unique<Impl>()) {
+HttpClient::HttpClient(ServerUrl server, HttpOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->server = std::move(server);
   impl_->options = std::move(options);
 }
@@ -331,18 +330,18 @@ struct LiveFeed::Impl {
         done = true;
       });
       run_until_done(ioc, done, cancel);
-      if (ec) fail("TLS handshake with", server, describe_error(ec, ws.next_layer().native_handle()));
+      if (ec)
+        fail("TLS handshake with", server, describe_error(ec, ws.next_layer().native_handle()));
       done = false;
     }
     lowest().expires_never();  // the websocket stream has its own timeouts
     websocket::stream_base::timeout t{};
     t.handshake_timeout = options.timeout;
-    t.idle_timeout = 30s;        // a ping after 15 s of silence, dead after 30 s
+    t.idle_timeout = 30s;  // a ping after 15 s of silence, dead after 30 s
     t.keep_alive_pings = true;
     ws.set_option(t);
-    ws.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
-      req.set(http::field::user_agent, kUserAgent);
-    }));
+    ws.set_option(websocket::stream_base::decorator(
+        [](websocket::request_type& req) { req.set(http::field::user_agent, kUserAgent); }));
     ws.read_message_max(kMaxBody);
     ws.async_handshake(server.host_header(), server.base_path + "/api/v1/mth/live",
                        [&](beast::error_code e) {
@@ -378,7 +377,8 @@ struct LiveFeed::Impl {
   }
 
   std::optional<std::string> next(std::chrono::milliseconds wait) {
-    if (!plain && !secure) throw NetworkError("live feed of " + server.text() + " is not connected");
+    if (!plain && !secure)
+      throw NetworkError("live feed of " + server.text() + " is not connected");
     if (!reading) {
       reading = true;
       read_done = false;
@@ -386,13 +386,16 @@ struct LiveFeed::Impl {
         read_ec = e;
         read_done = true;
       };
-      if (secure) secure->async_read(buffer, handler);
-      else plain->async_read(buffer, handler);
+      if (secure)
+        secure->async_read(buffer, handler);
+      else
+        plain->async_read(buffer, handler);
     }
     auto deadline = std::chrono::steady_clock::now() + wait;
     while (!read_done && std::chrono::steady_clock::now() < deadline && !g_stop.load()) {
       if (ioc.stopped()) ioc.restart();
-      ioc.run_one_for(std::min<std::chrono::nanoseconds>(100ms, deadline - std::chrono::steady_clock::now()));
+      ioc.run_one_for(
+          std::min<std::chrono::nanoseconds>(100ms, deadline - std::chrono::steady_clock::now()));
     }
     if (!read_done) {
       if (g_stop.load()) {
@@ -403,7 +406,8 @@ struct LiveFeed::Impl {
     }
     reading = false;
     if (read_ec) {
-      std::string why = read_ec == websocket::error::closed ? "the server closed it" : read_ec.message();
+      std::string why =
+          read_ec == websocket::error::closed ? "the server closed it" : read_ec.message();
       reset();
       fail("lost the live feed of", server, why);
     }
@@ -420,7 +424,9 @@ LiveFeed::LiveFeed(ServerUrl server, HttpOptions options) : impl_(std::make_uniq
 LiveFeed::~LiveFeed() { impl_->reset(); }
 void LiveFeed::connect() { impl_->connect(); }
 bool LiveFeed::connected() const { return impl_->plain.has_value() || impl_->secure.has_value(); }
-std::optional<std::string> LiveFeed::next(std::chrono::milliseconds wait) { return impl_->next(wait); }
+std::optional<std::string> LiveFeed::next(std::chrono::milliseconds wait) {
+  return impl_->next(wait);
+}
 void LiveFeed::close() { impl_->reset(); }
 
 }  // namespace ink::cli

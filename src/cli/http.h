@@ -17,9 +17,9 @@
 namespace ink::cli {
 
 struct HttpOptions {
-  std::chrono::milliseconds timeout{20000};  // per attempt: connect, send, receive
-  int attempts = 4;                          // tries in all for transient failures
-  std::chrono::milliseconds backoff{250};    // first pause, doubled per retry, at most 10 s
+  std::chrono::milliseconds timeout{20000};     // per attempt: connect, send, receive
+  int attempts = 4;                             // tries in all for transient failures
+  std::chrono::milliseconds backoff{250};       // first pause, doubled per retry, at most 10 s
   std::function<void(const std::string&)> log;  // told about each retry (may be empty)
 };
 

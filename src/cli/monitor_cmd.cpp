@@ -53,9 +53,9 @@ class Monitor {
     try {
       return api_.head(index);
     } catch (const MalformedAnswer& e) {
-      throw Misbehaviour{log_.malformed(index ? "/api/v1/mth/" + std::to_string(*index)
-                                              : "/api/v1/mth/current",
-                                        e.what(), e.body())};
+      throw Misbehaviour{
+          log_.malformed(index ? "/api/v1/mth/" + std::to_string(*index) : "/api/v1/mth/current",
+                         e.what(), e.body())};
     }
   }
 
@@ -71,8 +71,9 @@ class Monitor {
                   .dump()
            << std::endl;
     } else {
-      out_ << "ok  " << core::format_compact(core::CompactHead{h.head.authority,
-                                                                h.head.interval.index, h.head.mth})
+      out_ << "ok  "
+           << core::format_compact(
+                  core::CompactHead{h.head.authority, h.head.interval.index, h.head.mth})
            << "  closed " << h.head.interval.timestamp << std::endl;
     }
   }
@@ -98,10 +99,10 @@ class Monitor {
     for (uint64_t i : indexes) {
       auto h = fetch(i);
       if (!h) {
-        throw Misbehaviour{Finding{"rollback",
-                                   "The server no longer has head " + std::to_string(i) +
-                                       ", which it published before.",
-                                   Json{{"index", i}, {"server_answer", 404}}}};
+        throw Misbehaviour{Finding{
+            "rollback",
+            "The server no longer has head " + std::to_string(i) + ", which it published before.",
+            Json{{"index", i}, {"server_answer", 404}}}};
       }
       compare(*h);
     }
@@ -115,12 +116,11 @@ class Monitor {
     if (c < log_.size()) {
       compare(*current);
       if (c + 1 < log_.size()) {
-        throw Misbehaviour{Finding{"rollback",
-                                   "The server's current head is " + std::to_string(c) +
-                                       ", but it published head " + std::to_string(log_.size() - 1) +
-                                       " before: the log was rolled back.",
-                                   Json{{"received", current->raw},
-                                        {"heads_seen", log_.size()}}}};
+        throw Misbehaviour{Finding{
+            "rollback",
+            "The server's current head is " + std::to_string(c) + ", but it published head " +
+                std::to_string(log_.size() - 1) + " before: the log was rolled back.",
+            Json{{"received", current->raw}, {"heads_seen", log_.size()}}}};
       }
       return;
     }
@@ -128,10 +128,11 @@ class Monitor {
     if (log_.size() > 0 && c > log_.size()) check_consistency_to(*current);
     for (uint64_t i = log_.size(); i < c && !done(); ++i) {
       auto h = fetch(i);
-      if (!h) throw Misbehaviour{Finding{"rollback", "The server has no head " + std::to_string(i) +
-                                                         " although its current head is " +
-                                                         std::to_string(c) + ".",
-                                         Json{{"index", i}, {"received_current", current->raw}}}};
+      if (!h)
+        throw Misbehaviour{Finding{"rollback",
+                                   "The server has no head " + std::to_string(i) +
+                                       " although its current head is " + std::to_string(c) + ".",
+                                   Json{{"index", i}, {"received_current", current->raw}}}};
       append(*h);
     }
     if (!done()) append(*current);
@@ -144,12 +145,11 @@ class Monitor {
     try {
       proof = api_.consistency(x, y);
     } catch (const MalformedAnswer& e) {
-      throw Misbehaviour{log_.malformed("/api/v1/mth/" + std::to_string(y) + "/from/" +
-                                            std::to_string(x),
-                                        e.what(), e.body())};
+      throw Misbehaviour{log_.malformed(
+          "/api/v1/mth/" + std::to_string(y) + "/from/" + std::to_string(x), e.what(), e.body())};
     }
-    auto result = core::verify_consistency(x + 1, y + 1, log_.record(x).mth, current.head.mth,
-                                           proof.nodes);
+    auto result =
+        core::verify_consistency(x + 1, y + 1, log_.record(x).mth, current.head.mth, proof.nodes);
     if (result != core::ProofError::kOk || proof.old_interval != x || proof.new_interval != y) {
       throw Misbehaviour{Finding{
           "bad-consistency",
@@ -209,8 +209,9 @@ int run_monitor(const MonitorOptions& o, std::ostream& out, std::ostream& err) {
     return kExitError;
   }
   MonitorLog& log = *opened;
-  std::string server_text =
-      !o.common.server.empty() ? o.common.server : !log.server().empty() ? log.server() : default_server();
+  std::string server_text = !o.common.server.empty() ? o.common.server
+                            : !log.server().empty()  ? log.server()
+                                                     : default_server();
   auto url = parse_server_url(server_text);
   if (!url) {
     err << "ink: " << url.error().message << "\n";
@@ -227,7 +228,8 @@ int run_monitor(const MonitorOptions& o, std::ostream& out, std::ostream& err) {
       auto text = read_text_file(*o.key_file);
       if (!text) throw std::runtime_error(text.error().message);
       auto keys = parse_key_file(*text);
-      if (!keys) throw std::runtime_error("key file " + o.key_file->string() + ": " + keys.error().message);
+      if (!keys)
+        throw std::runtime_error("key file " + o.key_file->string() + ": " + keys.error().message);
       given = std::move(*keys);
     }
     if (!log.pinned()) {
@@ -291,14 +293,16 @@ int run_monitor(const MonitorOptions& o, std::ostream& out, std::ostream& err) {
         pause_for(backoff);
         backoff = std::min<std::chrono::milliseconds>(backoff * 2, 30s);
       } catch (const ApiError& e) {
-        monitor.note(std::string(e.what()) + "; retrying in " + std::to_string(backoff.count()) + " ms");
+        monitor.note(std::string(e.what()) + "; retrying in " + std::to_string(backoff.count()) +
+                     " ms");
         pause_for(backoff);
         backoff = std::min<std::chrono::milliseconds>(backoff * 2, 30s);
       }
     }
     monitor.flush();
     monitor.note("stopped after head " +
-                 (log.size() ? std::to_string(log.size() - 1) : std::string("(none)")) + "; state saved");
+                 (log.size() ? std::to_string(log.size() - 1) : std::string("(none)")) +
+                 "; state saved");
     return kExitOk;
   } catch (const Interrupted&) {
     monitor.flush();

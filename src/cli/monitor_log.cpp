@@ -139,12 +139,14 @@ std::optional<Finding> MonitorLog::append(const core::SignedHead& head, const Js
     return Finding{std::move(kind), std::move(message), std::move(evidence)};
   };
   if (head.interval.index != i) {
-    return finding("wrong-index", "Asked for head " + std::to_string(i) + ", the server sent head " +
+    return finding("wrong-index", "Asked for head " + std::to_string(i) +
+                                      ", the server sent head " +
                                       std::to_string(head.interval.index) + ".");
   }
   if (!authority_.empty() && head.authority != authority_) {
     return finding("wrong-authority", "Head " + std::to_string(i) + " is for authority \"" +
-                                          head.authority + "\", this log is \"" + authority_ + "\".");
+                                          head.authority + "\", this log is \"" + authority_ +
+                                          "\".");
   }
   const bool known_key = std::any_of(keys_.begin(), keys_.end(), [&](const core::PublicKey& k) {
     return core::key_id(k) == head.key;
@@ -165,13 +167,12 @@ std::optional<Finding> MonitorLog::append(const core::SignedHead& head, const Js
   extended.append(leaf, hasher);
   const core::Hash root = extended.root(hasher);
   if (root != head.mth) {
-    return finding("fork",
-                   "Head " + std::to_string(i) + "'s mth is not the root of the " +
-                       std::to_string(i + 1) +
-                       " ihash leaves this monitor has seen: the server's tree is not the "
-                       "append-only extension of the heads it published before.",
-                   Json{{"root_of_seen_leaves", core::to_base64(root)},
-                        {"ihash", core::to_base64(leaf)}});
+    return finding(
+        "fork",
+        "Head " + std::to_string(i) + "'s mth is not the root of the " + std::to_string(i + 1) +
+            " ihash leaves this monitor has seen: the server's tree is not the "
+            "append-only extension of the heads it published before.",
+        Json{{"root_of_seen_leaves", core::to_base64(root)}, {"ihash", core::to_base64(leaf)}});
   }
   if (i > 0) {
     const auto& c = head.consistency;
@@ -198,7 +199,8 @@ std::optional<Finding> MonitorLog::append(const core::SignedHead& head, const Js
   record.mth = head.mth;
   record.signature = head.signature;
   auto key_bytes = core::from_hex(head.key);
-  if (key_bytes && key_bytes->size() == 8) std::copy(key_bytes->begin(), key_bytes->end(), record.key.begin());
+  if (key_bytes && key_bytes->size() == 8)
+    std::copy(key_bytes->begin(), key_bytes->end(), record.key.begin());
   uint8_t buffer[kRecordBytes];
   encode_record(record, buffer);
   std::fwrite(buffer, 1, kRecordBytes, heads_file_.get());
@@ -214,7 +216,8 @@ std::optional<Finding> MonitorLog::compare(const core::SignedHead& head, const J
   if (i >= size()) return std::nullopt;
   const HeadRecord& seen = records_[i];
   const core::Hash leaf = core::ihash(head.interval);
-  if (leaf == seen.ihash && head.mth == seen.mth && head.authority == authority_) return std::nullopt;
+  if (leaf == seen.ihash && head.mth == seen.mth && head.authority == authority_)
+    return std::nullopt;
   // If the new version is signed by a pinned key too, the server has signed
   // two different heads for one interval: proof of a fork anyone can check.
   const bool signed_too = core::check_head(head, keys_).passed();
@@ -223,7 +226,9 @@ std::optional<Finding> MonitorLog::compare(const core::SignedHead& head, const J
                 {"seen_authority", authority_},
                 {"received", raw},
                 {"received_is_validly_signed", signed_too}};
-  std::string what = head.mth != seen.mth ? "mth" : leaf != seen.ihash ? "interval record" : "authority";
+  std::string what = head.mth != seen.mth ? "mth"
+                     : leaf != seen.ihash ? "interval record"
+                                          : "authority";
   return Finding{"changed-head",
                  "The server now shows head " + std::to_string(i) + " with a different " + what +
                      " than it published before" +

@@ -47,7 +47,8 @@ class MonitorLogTest : public ::testing::Test {
 void grow(TestLog& log, int n) {
   for (int k = 0; k < n; ++k) {
     std::vector<core::Hash> ts;
-    for (int t = 0; t < k % 3; ++t) ts.push_back(core::sha3_256(core::as_bytes(std::to_string(k * 10 + t))));
+    for (int t = 0; t < k % 3; ++t)
+      ts.push_back(core::sha3_256(core::as_bytes(std::to_string(k * 10 + t))));
     log.add_interval(ts);
   }
 }
@@ -206,7 +207,8 @@ TEST_F(MonitorLogTest, ClosingTimesMustGrow) {
   core::CompactRange range;
   core::InMemoryNodeStore nodes;
   for (int i = 0; i < 2; ++i)
-    for (auto& n : range.append(core::ihash(log.heads()[i].interval), hasher)) nodes.put(n.id, n.hash);
+    for (auto& n : range.append(core::ihash(log.heads()[i].interval), hasher))
+      nodes.put(n.id, n.hash);
   for (auto& n : range.append(core::ihash(h.interval), hasher)) nodes.put(n.id, n.hash);
   h.mth = range.root(hasher);
   h.inclusion.nodes = core::read_inclusion_proof(nodes, 2, 3).value();

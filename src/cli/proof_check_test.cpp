@@ -26,7 +26,8 @@ TEST(ProofCheck, StampedDataPassesEveryStep) {
   std::string text = format_proof_file(log.proof_file(data, {"hello.txt"}));
   core::ProofFile parsed;
   auto report = check_proof_file(text, data, "The text", keys_of(log), &parsed);
-  ASSERT_TRUE(report.passed()) << report.first_failure()->name << ": " << report.first_failure()->message;
+  ASSERT_TRUE(report.passed()) << report.first_failure()->name << ": "
+                               << report.first_failure()->message;
   std::vector<std::string> names;
   for (auto& s : report.steps) names.push_back(s.name);
   EXPECT_EQ(names, (std::vector<std::string>{"proof-file", "data", "ts-hash", "interval-path",

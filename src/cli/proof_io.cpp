@@ -2,13 +2,13 @@
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <memory>
 #include <sstream>
-#include <unistd.h>
 
 #include "core/decode.h"
 #include "core/encoding.h"
@@ -28,7 +28,8 @@ core::Result<std::string> data_for_file(const fs::path& path) {
                       "cannot read " + path.string() + ": " + std::strerror(errno));
   }
   if (fs::is_directory(path)) {
-    return make_error(ErrorCode::kInvalidArgument, "cannot read " + path.string() + ": is a directory");
+    return make_error(ErrorCode::kInvalidArgument,
+                      "cannot read " + path.string() + ": is a directory");
   }
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha512(), nullptr) != 1)
@@ -36,7 +37,8 @@ core::Result<std::string> data_for_file(const fs::path& path) {
   std::vector<char> chunk(1 << 16);
   while (in) {
     in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-    if (in.gcount() > 0) EVP_DigestUpdate(ctx.get(), chunk.data(), static_cast<size_t>(in.gcount()));
+    if (in.gcount() > 0)
+      EVP_DigestUpdate(ctx.get(), chunk.data(), static_cast<size_t>(in.gcount()));
   }
   if (in.bad()) {
     return make_error(ErrorCode::kInvalidArgument,
@@ -48,7 +50,9 @@ core::Result<std::string> data_for_file(const fs::path& path) {
   return "sha512:" + core::to_hex(digest);
 }
 
-std::string data_for_text(std::string_view text) { return core::data_for_bytes(core::as_bytes(text)); }
+std::string data_for_text(std::string_view text) {
+  return core::data_for_bytes(core::as_bytes(text));
+}
 
 core::Result<std::string> data_for_files(const std::vector<fs::path>& paths) {
   std::vector<std::string> each;
@@ -65,7 +69,8 @@ core::Result<core::ProofFile> parse_proof_file(std::string_view text) {
   core::DecodeLimits limits;
   limits.max_bytes = 256 * 1024;
   auto json = core::decode_json_strict(text, limits);
-  if (!json) return make_error(ErrorCode::kInvalidArgument, "not valid JSON: " + json.error().message);
+  if (!json)
+    return make_error(ErrorCode::kInvalidArgument, "not valid JSON: " + json.error().message);
   const Json& j = *json;
   // The core treats these as optional (they are, in API answers); a proof
   // file without them is incomplete, or had a key name altered.
@@ -76,9 +81,10 @@ core::Result<core::ProofFile> parse_proof_file(std::string_view text) {
       for (const char* name : {"interval", "proof"}) {
         auto it = ts->find(name);
         if (it == ts->end() || it->is_null())
-          return make_error(ErrorCode::kInvalidArgument,
-                            std::string("timestamp.") + name +
-                                ": missing (the proof file has no proof; fetch the timestamp again)");
+          return make_error(
+              ErrorCode::kInvalidArgument,
+              std::string("timestamp.") + name +
+                  ": missing (the proof file has no proof; fetch the timestamp again)");
       }
     }
   }
@@ -86,9 +92,9 @@ core::Result<core::ProofFile> parse_proof_file(std::string_view text) {
   if (!proof) return proof.error();
   const auto& head = proof->timestamp.proof->head;
   if (proof->authority != head.authority) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "authority: \"" + proof->authority + "\" differs from the signed head's \"" +
-                          head.authority + "\"");
+    return make_error(ErrorCode::kInvalidArgument, "authority: \"" + proof->authority +
+                                                       "\" differs from the signed head's \"" +
+                                                       head.authority + "\"");
   }
   return proof;
 }

@@ -43,8 +43,8 @@ class TestLog {
     head.inclusion = core::InclusionProof{i, i, core::inclusion_a(i, i + 1),
                                           core::read_inclusion_proof(nodes_, i, i + 1).value()};
     if (i > 0) {
-      head.consistency = core::ConsistencyProof{
-          i - 1, i, core::read_consistency_proof(nodes_, i, i + 1).value()};
+      head.consistency =
+          core::ConsistencyProof{i - 1, i, core::read_consistency_proof(nodes_, i, i + 1).value()};
     }
     head.key = key_.key_id();
     head.signature = key_.sign(core::head_statement(authority_, i, head.mth));
@@ -57,9 +57,11 @@ class TestLog {
     const std::string t = next_clock();
     const core::Hash h = core::ts_hash(data, t);
     std::vector<core::Hash> leaves{h};
-    for (int k = 0; k < others; ++k) leaves.push_back(core::ts_hash("other " + std::to_string(k), t));
+    for (int k = 0; k < others; ++k)
+      leaves.push_back(core::ts_hash("other " + std::to_string(k), t));
     core::SignedHead head = add_interval(leaves);
-    const uint64_t leaf = std::find(last_leaves_.begin(), last_leaves_.end(), h) - last_leaves_.begin();
+    const uint64_t leaf =
+        std::find(last_leaves_.begin(), last_leaves_.end(), h) - last_leaves_.begin();
     core::IntervalTree::Path path = last_tree_->path(leaf);
     core::TsAnswer answer;
     answer.hash = h;

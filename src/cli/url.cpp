@@ -31,8 +31,9 @@ core::Result<ServerUrl> parse_server_url(std::string_view text) {
   } else if (rest.starts_with("http://")) {
     rest.remove_prefix(7);
   } else if (rest.find("://") != std::string_view::npos) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "server URL '" + std::string(text) + "': only http:// and https:// are supported");
+    return make_error(
+        ErrorCode::kInvalidArgument,
+        "server URL '" + std::string(text) + "': only http:// and https:// are supported");
   } else {
     has_scheme = false;
   }

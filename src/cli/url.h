@@ -12,9 +12,9 @@ namespace ink::cli {
 
 struct ServerUrl {
   bool tls = false;
-  std::string host;       // without brackets for IPv6 literals
-  std::string port;       // always set: the default 80/443 when not given
-  std::string base_path;  // "" or "/prefix" without a trailing slash
+  std::string host;          // without brackets for IPv6 literals
+  std::string port;          // always set: the default 80/443 when not given
+  std::string base_path;     // "" or "/prefix" without a trailing slash
   std::string text() const;  // normalised, e.g. "https://unchanging.ink"
   // "Host" header value: host, plus the port when it is not the default.
   std::string host_header() const;

@@ -101,8 +101,11 @@ class CliStack : public ::testing::Test {
         log("backend"));
     // Answering is enough (status 1 would be a head that fails its checks,
     // which the tampering tests cause on purpose).
-    ASSERT_TRUE(wait_until([&] { return ink({"head", "--server", url_, "--retries", "0"}).status != 2; },
-                           30s))
+    ASSERT_TRUE(wait_until(
+        [&] {
+          return ink({"head", "--server", url_, "--retries", "0"}).status != 2;
+        },
+        30s))
         << read_file(log("backend"));
   }
 
@@ -118,7 +121,8 @@ class CliStack : public ::testing::Test {
     const fs::path out = dir_ / "ink.out", err = dir_ / "ink.err";
     cmd += " >" + out.string() + " 2>" + err.string();
     int st = std::system(cmd.c_str());
-    return InkRun{WIFEXITED(st) ? WEXITSTATUS(st) : 128, read_file(out.string()), read_file(err.string())};
+    return InkRun{WIFEXITED(st) ? WEXITSTATUS(st) : 128, read_file(out.string()),
+                  read_file(err.string())};
   }
 
   fs::path write(const std::string& name, const std::string& content) {
@@ -138,9 +142,10 @@ class CliStack : public ::testing::Test {
     return j && j->contains("size") ? (*j)["size"].get<uint64_t>() : 0;
   }
 
-  std::unique_ptr<Process> start_monitor(const fs::path& state, std::vector<std::string> extra = {}) {
+  std::unique_ptr<Process> start_monitor(const fs::path& state,
+                                         std::vector<std::string> extra = {}) {
     std::vector<std::string> argv{programs() + "/ink", "monitor", "--server", url_, "--state",
-                                  state.string(), "--json", "--poll", "2"};
+                                  state.string(),      "--json",  "--poll",   "2"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return std::make_unique<Process>(argv, std::map<std::string, std::string>{}, log("monitor"));
   }
@@ -199,15 +204,22 @@ TEST_F(CliStack, TogetherAndText) {
   auto doc = core::decode_json_strict(together.out).value();
   ASSERT_EQ(doc.size(), 1u);
   EXPECT_EQ(doc[0]["data"], cli::data_for_files({a, b}).value());
-  EXPECT_EQ(ink({"verify", b.string(), a.string(), "--proof", set_proof.string(), "--server", url_}).status, 0);
+  EXPECT_EQ(ink({"verify", b.string(), a.string(), "--proof", set_proof.string(), "--server", url_})
+                .status,
+            0);
   EXPECT_EQ(ink({"verify", a.string(), "--proof", set_proof.string(), "--server", url_}).status, 1);
 
   fs::path text_proof = dir_ / "text.ink.json";
-  InkRun text = ink({"stamp", "--text", "hello world", "--out", text_proof.string(), "--server", url_});
+  InkRun text =
+      ink({"stamp", "--text", "hello world", "--out", text_proof.string(), "--server", url_});
   ASSERT_EQ(text.status, 0) << text.err;
   EXPECT_EQ(text.out.rfind(authority_ + "/", 0), 0u) << text.out;  // the compact string
-  EXPECT_EQ(ink({"verify", "--text", "hello world", "--proof", text_proof.string(), "--server", url_}).status, 0);
-  InkRun other = ink({"verify", "--text", "hello World", "--proof", text_proof.string(), "--server", url_});
+  EXPECT_EQ(
+      ink({"verify", "--text", "hello world", "--proof", text_proof.string(), "--server", url_})
+          .status,
+      0);
+  InkRun other =
+      ink({"verify", "--text", "hello World", "--proof", text_proof.string(), "--server", url_});
   EXPECT_EQ(other.status, 1);
   EXPECT_NE(other.out.find("FAIL  data: The text differs"), std::string::npos) << other.out;
 }
@@ -230,10 +242,12 @@ TEST_F(CliStack, ChangedFileFlippedBitAndWrongKeyFail) {
 
   // A wrong key.
   auto stranger = core::SigningKey::generate().value();
-  fs::path wrong = write("wrong.json", core::to_wire_json(core::keys_json(std::vector{stranger.public_key()})).dump());
+  fs::path wrong = write(
+      "wrong.json", core::to_wire_json(core::keys_json(std::vector{stranger.public_key()})).dump());
   InkRun wrong_key = ink({"verify", a.string(), "--key", wrong.string()});
   EXPECT_EQ(wrong_key.status, 1);
-  EXPECT_NE(wrong_key.out.find("FAIL  signature: The head says it was signed with key"), std::string::npos)
+  EXPECT_NE(wrong_key.out.find("FAIL  signature: The head says it was signed with key"),
+            std::string::npos)
       << wrong_key.out;
 
   // Named fields: the step that must fail for each.
@@ -271,12 +285,14 @@ TEST_F(CliStack, ChangedFileFlippedBitAndWrongKeyFail) {
   auto files = range_of("\"files\": [\n    \"");
   int runs = 0;
   for (size_t pos = 0; pos < original.size(); pos += 5) {
-    if ((pos >= id.first && pos < id.second) || (pos >= files.first && pos < files.second)) continue;
+    if ((pos >= id.first && pos < id.second) || (pos >= files.first && pos < files.second))
+      continue;
     std::string text = original;
     text[pos] = static_cast<char>(text[pos] ^ (1 << (pos % 8)));
     write("a.txt.ink.json", text);
     InkRun r = ink({"verify", a.string(), "--key", keys.string()});
-    ASSERT_EQ(r.status, 1) << "flipped bit " << pos % 8 << " of byte " << pos << ":\n" << r.out << r.err;
+    ASSERT_EQ(r.status, 1) << "flipped bit " << pos % 8 << " of byte " << pos << ":\n"
+                           << r.out << r.err;
     ASSERT_NE(r.out.find("INVALID: step"), std::string::npos) << r.out;
     ++runs;
   }
@@ -334,8 +350,10 @@ TEST_F(CliStack, MonitorDetectsABadSignatureWhileCatchingUp) {
   // A head the monitor has not seen yet gets a forged signature.
   ASSERT_TRUE(wait_until([&] { return heads() > static_cast<int64_t>(seen + 5); }, 30s));
   const std::string target = std::to_string(seen + 3);
-  query_value(db_, "UPDATE interval SET signature = set_byte(signature, 6, get_byte(signature, 6) # 1) "
-                   "WHERE idx = " + target);
+  query_value(db_,
+              "UPDATE interval SET signature = set_byte(signature, 6, get_byte(signature, 6) # 1) "
+              "WHERE idx = " +
+                  target);
   stop_backend();
   start_backend();
   auto detecting = start_monitor(state);
@@ -349,7 +367,8 @@ TEST_F(CliStack, MonitorDetectsABadSignatureWhileCatchingUp) {
 TEST_F(CliStack, MonitorDetectsAnUnpinnedKeyLive) {
   const fs::path state = dir_ / "monitor";
   auto monitor = start_monitor(state);
-  ASSERT_TRUE(wait_until([&] { return monitor_size(state) >= 5; }, 60s)) << read_file(log("monitor"));
+  ASSERT_TRUE(wait_until([&] { return monitor_size(state) >= 5; }, 60s))
+      << read_file(log("monitor"));
   // The worker is swapped for one with another key, while the monitor follows.
   worker_->signal(SIGTERM);
   worker_->wait();

@@ -56,10 +56,11 @@ class Tls : public ::testing::Test {
 
   // A self-signed certificate for subjectAltName `san`, served on a free port.
   void serve(const std::string& san) {
-    const std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-                            "-days 1 -subj /CN=ink-test -addext subjectAltName=" + san +
-                            " -keyout " + (dir_ / "key.pem").string() + " -out " +
-                            (dir_ / "cert.pem").string() + " >/dev/null 2>&1";
+    const std::string cmd =
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+        "-days 1 -subj /CN=ink-test -addext subjectAltName=" +
+        san + " -keyout " + (dir_ / "key.pem").string() + " -out " + (dir_ / "cert.pem").string() +
+        " >/dev/null 2>&1";
     ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
     port_ = free_port();
     server_ = std::make_unique<Process>(
@@ -67,7 +68,8 @@ class Tls : public ::testing::Test {
                                  std::to_string(port_), "-cert", (dir_ / "cert.pem").string(),
                                  "-key", (dir_ / "key.pem").string()},
         std::map<std::string, std::string>{}, (dir_ / "server.log").string());
-    ASSERT_TRUE(wait_until([&] { return accepts(port_); }, 10s)) << read_file((dir_ / "server.log").string());
+    ASSERT_TRUE(wait_until([&] { return accepts(port_); }, 10s))
+        << read_file((dir_ / "server.log").string());
   }
 
   struct Run {
@@ -75,9 +77,10 @@ class Tls : public ::testing::Test {
     std::string err;
   };
   Run ink_head(const std::string& host, bool trust) {
-    std::string cmd = std::string(trust ? "SSL_CERT_FILE=" + (dir_ / "cert.pem").string() + " " : "") +
-                      INK_CLI_BIN_DIR "/ink head --retries 0 --timeout 5 --server https://" + host +
-                      ":" + std::to_string(port_) + " >/dev/null 2>" + (dir_ / "err").string();
+    std::string cmd =
+        std::string(trust ? "SSL_CERT_FILE=" + (dir_ / "cert.pem").string() + " " : "") +
+        INK_CLI_BIN_DIR "/ink head --retries 0 --timeout 5 --server https://" + host + ":" +
+        std::to_string(port_) + " >/dev/null 2>" + (dir_ / "err").string();
     int st = std::system(cmd.c_str());
     return {WIFEXITED(st) ? WEXITSTATUS(st) : 128, read_file((dir_ / "err").string())};
   }
@@ -91,7 +94,9 @@ TEST_F(Tls, UntrustedCertificateIsRefused) {
   serve("DNS:localhost");
   Run r = ink_head("localhost", /*trust=*/false);
   EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.err.find("TLS handshake with https://localhost:" + std::to_string(port_)), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("TLS handshake with https://localhost:" + std::to_string(port_)),
+            std::string::npos)
+      << r.err;
   EXPECT_NE(r.err.find("certificate: self-signed certificate"), std::string::npos) << r.err;
 }
 
