@@ -290,7 +290,12 @@ int run_verify(const VerifyOptions& o, std::ostream& out, std::ostream& err) {
       keys = load_keys(*o.key_file);
       key_source = "pinned keys from " + o.key_file->string();
     } else {
-      keys = Api(*http).keys();
+      try {
+        keys = Api(*http).keys();
+      } catch (const NetworkError& e) {
+        throw NetworkError(std::string(e.what()) +
+                           " (to verify offline, give the service's keys with --key KEYFILE)");
+      }
       key_source = "keys fetched from " + url->text() + " (not pinned: use --key to check offline)";
     }
 
