@@ -126,7 +126,9 @@ std::string encode(const Json& doc, Format format) {
     auto bytes = core::cbor_encode(doc);
     return std::string(bytes.begin(), bytes.end());
   }
-  return core::to_wire_json(doc).dump();
+  // Messages may quote client bytes that are not UTF-8: replace them rather
+  // than throw while answering.
+  return core::to_wire_json(doc).dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 const char* mime(Format f) {
@@ -580,7 +582,8 @@ awaitable<Response> Api::ready() {
     r.body = R"({"status":"ready"})";
   } else {
     r.status = 503;
-    r.body = Json{{"error", "unavailable"}, {"message", problem}}.dump();
+    r.body = Json{{"error", "unavailable"}, {"message", problem}}.dump(
+        -1, ' ', false, Json::error_handler_t::replace);
     r.headers.emplace_back("Retry-After", "2");
   }
   co_return r;

@@ -307,7 +307,11 @@ TEST(EndToEnd, ZZRateLimitAnswers429) {
   int limited = 0;
   for (int i = 0; i < 600 && limited == 0; ++i) {
     auto res = http_post_json(s.base, "/api/v1/ts/", stamp_json("rate-" + std::to_string(i)));
-    if (res.status == 429) ++limited;
+    if (res.status == 429) {
+      ++limited;
+      expect_error_body(res, 429, "too_many_requests");
+      EXPECT_FALSE(res.header("retry-after").empty());
+    }
   }
   EXPECT_GT(limited, 0);
 }
