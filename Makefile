@@ -30,9 +30,7 @@ build: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j$(JOBS)
 
 web:
-	@if [ -f web/package.json ]; then \
-	  cd web && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } && npm run build; \
-	fi
+	@if [ -f web/package.json ]; then scripts/build-web.sh; fi
 
 # Everything: C++ unit and integration tests (ctest starts private PostgreSQL
 # and Redis), the web page's unit tests, and end-to-end tests through nginx.
