@@ -354,6 +354,12 @@ awaitable<void> Server::Impl::session(tcp::socket socket) {
     const bool keep_alive = req.keep_alive() && !stopping;
     msg.keep_alive(keep_alive);
     msg.prepare_payload();
+    if (req.method() == http::verb::head) {
+      // HEAD: the GET answer's headers, Content-Length included, and no body.
+      const auto length = msg.body().size();
+      msg.body().clear();
+      msg.content_length(length);
+    }
     stream.expires_after(std::chrono::seconds(30));
     co_await http::async_write(stream, msg, with_ec(ec));
     metrics.observe(

@@ -60,7 +60,7 @@ class Stack {
  public:
   Stack() {
     db = test::fresh_database("backend");
-    dir = test::env_value("INK_TESTENV_DIR") + "/backend-" + std::to_string(getpid());
+    dir = test::testenv_dir() + "/backend-" + std::to_string(getpid());
     std::system(("mkdir -p " + dir).c_str());
     worker_ = start_worker();
     start_backend();
@@ -436,6 +436,192 @@ TEST(Backend, ManyConcurrentSubmissionsAreBatchedAndAllAnswered) {
             true)
       << "no two submissions shared a group commit";
   EXPECT_EQ(s.count("SELECT count(*) FROM ts_leaf"), 200);
+}
+
+std::string database_name(const std::string& url) { return url.substr(url.rfind('/') + 1); }
+
+// Makes the test's own database unreachable for real: no new connections,
+// and every open one (backend pool, worker) terminated by the server.
+void block_database(const std::string& url) {
+  const auto admin = test::env_value("DATABASE_URL");
+  const auto name = database_name(url);
+  test::query_value(admin, "ALTER DATABASE " + name + " ALLOW_CONNECTIONS false");
+  test::query_value(admin,
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = '" +
+                        name + "' AND pid <> pg_backend_pid()");
+}
+void unblock_database(const std::string& url) {
+  test::query_value(test::env_value("DATABASE_URL"),
+                    "ALTER DATABASE " + database_name(url) + " ALLOW_CONNECTIONS true");
+}
+
+bool answers(const Stack& s, const std::string& target, int status) {
+  try {
+    return http_get(s.base, target).status == status;
+  } catch (...) {
+    return false;
+  }
+}
+
+TEST(Backend, DatabaseDownAnswers503AndRecordsNothing) {
+  Stack s;
+  ASSERT_TRUE(s.ready());
+  ASSERT_EQ(post(s, "/api/v1/ts/", stamp("before the outage"), "application/json").status, 200);
+  const auto before = s.count("SELECT count(*) FROM ts");
+
+  block_database(s.db);
+  struct Unblock {
+    std::string db;
+    ~Unblock() {
+      try {
+        unblock_database(db);
+      } catch (...) {
+      }
+    }
+  } unblock{s.db};
+  for (const char* target : {"/api/v1/ts/", "/api/v1/ts/?wait"}) {
+    auto res =
+        post(s, target, stamp(std::string("during the outage ") + target), "application/json");
+    expect_error(res, 503, "unavailable");
+    EXPECT_FALSE(res.header("retry-after").empty()) << target;
+  }
+  auto cbor = post(s, "/api/v1/ts/", stamp("during the outage, cbor"), "application/json",
+                   "application/cbor");
+  EXPECT_EQ(cbor.status, 503);
+  EXPECT_EQ(cbor.header("content-type"), "application/cbor");
+  EXPECT_EQ(parse_cbor(cbor.body).value("error", ""), "unavailable");
+  auto ready = http_get(s.base, "/api/ready");
+  EXPECT_EQ(ready.status, 503) << ready.body;
+  EXPECT_NE(ready.body.find("database"), std::string::npos) << ready.body;
+  EXPECT_EQ(http_get(s.base, "/api/health").status, 200);
+
+  unblock_database(s.db);
+  ASSERT_TRUE(test::wait_until([&] { return answers(s, "/api/ready", 200); }, 20s));
+  EXPECT_EQ(s.count("SELECT count(*) FROM ts"), before) << "a 503 left a row behind";
+
+  auto after = post(s, "/api/v1/ts/?wait", stamp("after the outage"), "application/json");
+  ASSERT_EQ(after.status, 200) << after.body;
+  auto answer = core::ts_answer_from_json(parse_json(after.body));
+  ASSERT_TRUE(answer.ok());
+  EXPECT_TRUE(answer->proof.has_value()) << "the worker did not recover";
+  EXPECT_EQ(s.count("SELECT count(*) FROM ts"), before + 1);
+}
+
+TEST(Backend, DatabaseCutDuringSubmissionsKeepsEveryAcceptedTsOnce) {
+  Stack s;
+  ASSERT_TRUE(s.ready());
+  std::vector<std::future<test::HttpResponse>> posts;
+  for (int i = 0; i < 40; ++i) {
+    posts.push_back(std::async(std::launch::async, [&s, i] {
+      return post(s, "/api/v1/ts/", stamp("cut " + std::to_string(i)), "application/json");
+    }));
+    if (i == 20) block_database(s.db);
+  }
+  std::vector<std::string> accepted;
+  int unavailable = 0;
+  for (auto& p : posts) {
+    auto res = p.get();
+    if (res.status == 200) {
+      accepted.push_back(parse_json(res.body).value("id", ""));
+    } else {
+      expect_error(res, 503, "unavailable");
+      ++unavailable;
+    }
+  }
+  EXPECT_GT(unavailable, 0) << "the cut came too late to refuse anything";
+  unblock_database(s.db);
+  ASSERT_TRUE(test::wait_until([&] { return answers(s, "/api/ready", 200); }, 20s));
+  for (auto& id : accepted)
+    EXPECT_EQ(s.count("SELECT count(*) FROM ts WHERE id = '" + id + "'"), 1) << id;
+  // A refused ts can only be present if its COMMIT landed just as the
+  // connection died (the backend cannot know); never more rows than asked.
+  EXPECT_LE(s.count("SELECT count(*) FROM ts"), 40);
+  ASSERT_TRUE(test::wait_until(
+      [&] { return s.count("SELECT count(*) FROM ts_leaf") == s.count("SELECT count(*) FROM ts"); },
+      20s))
+      << "not every stored ts was sequenced";
+  EXPECT_EQ(s.count("SELECT count(*) FROM (SELECT id FROM ts_leaf GROUP BY id "
+                    "HAVING count(*) > 1) d"),
+            0);
+}
+
+TEST(Backend, RedisDownWaitFallsBackToPollingAndFeedResumes) {
+  Stack s;
+  ASSERT_TRUE(s.ready());
+  test::WebSocketClient ws(s.base, "/api/v1/mth/live");
+  auto first = ws.read(5s);
+  ASSERT_TRUE(first.has_value());
+  uint64_t last = core::head_from_json(parse_json(*first))->interval.index;
+
+  test::stop_redis();
+  struct Restart {
+    bool done = false;
+    ~Restart() {
+      if (!done) test::start_redis();
+    }
+  } restart;
+  ASSERT_TRUE(test::wait_until([&] { return answers(s, "/api/ready", 503); }, 5s))
+      << "ready stayed 200 without Redis";
+  // No head announcement can arrive now: only the backend's poll of
+  // PostgreSQL (every 2 s) can answer the wait, well before its 10 s hold.
+  auto started = std::chrono::steady_clock::now();
+  auto res = post(s, "/api/v1/ts/?wait", stamp("redis is down"), "application/json");
+  auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_EQ(res.status, 200) << res.body;
+  auto answer = core::ts_answer_from_json(parse_json(res.body));
+  ASSERT_TRUE(answer.ok());
+  EXPECT_TRUE(answer->proof.has_value());
+  EXPECT_LT(took, 6s) << "answered by the wait timeout, not by the fallback poll";
+
+  test::start_redis();
+  restart.done = true;
+  ASSERT_TRUE(test::wait_until([&] { return answers(s, "/api/ready", 200); }, 15s));
+  // The same WebSocket keeps getting every head, consecutively (heads the
+  // outage hid are filled in from PostgreSQL), and new ones keep coming.
+  auto newest = [&] {
+    return core::head_from_json(parse_json(http_get(s.base, "/api/v1/mth/current").body))
+        ->interval.index;
+  };
+  const uint64_t target = newest() + 3;
+  while (last < target) {
+    auto msg = ws.read(5s);
+    ASSERT_TRUE(msg.has_value()) << "feed stopped after head " << last;
+    auto head = core::head_from_json(parse_json(*msg));
+    ASSERT_TRUE(head.ok());
+    ASSERT_EQ(head->interval.index, last + 1);
+    last = head->interval.index;
+  }
+}
+
+TEST(Backend, HeadRequestsGetHeadersWithoutBody) {
+  Stack s;
+  ASSERT_TRUE(s.ready());
+  auto get = http_get(s.base, "/api/v1/mth/0");
+  ASSERT_EQ(get.status, 200);
+  ASSERT_FALSE(get.body.empty());
+  for (const char* target : {"/api/v1/mth/0", "/api/health", "/api/v1/keys"}) {
+    auto raw = test::raw_exchange(
+        s.base, std::string("HEAD ") + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        5s);
+    EXPECT_EQ(raw.rfind("HTTP/1.1 200", 0), 0u) << raw;
+    auto end = raw.find("\r\n\r\n");
+    ASSERT_NE(end, std::string::npos) << raw;
+    EXPECT_EQ(raw.size(), end + 4) << "HEAD answer carried a body: " << raw;
+    EXPECT_EQ(raw.find("Content-Length: 0\r\n"), std::string::npos) << raw;
+    EXPECT_NE(raw.find("Content-Length: "), std::string::npos) << raw;
+  }
+  auto raw = test::raw_exchange(
+      s.base, "HEAD /api/v1/mth/0 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 5s);
+  EXPECT_NE(raw.find("Content-Length: " + std::to_string(get.body.size()) + "\r\n"),
+            std::string::npos)
+      << raw;
+  EXPECT_NE(raw.find("Cache-Control: public, max-age=31536000, immutable"), std::string::npos);
+  // A missing resource: the status and headers of the error, no body.
+  auto missing = test::raw_exchange(
+      s.base, "HEAD /api/v1/mth/99999999 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 5s);
+  EXPECT_EQ(missing.rfind("HTTP/1.1 404", 0), 0u) << missing;
+  EXPECT_EQ(missing.size(), missing.find("\r\n\r\n") + 4) << missing;
 }
 
 }  // namespace
