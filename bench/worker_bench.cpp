@@ -53,10 +53,14 @@ void fill(PgConnection& c, int64_t n) {
       uint8_t id[16];
       uint64_t ms = static_cast<uint64_t>(now_us / 1000);
       for (int b = 0; b < 6; ++b) id[b] = static_cast<uint8_t>(ms >> (8 * (5 - b)));
-      uint64_t seq = static_cast<uint64_t>(done), r = rng();
-      for (int b = 6; b < 16; ++b) id[b] = static_cast<uint8_t>(b < 10 ? seq >> (8 * (9 - b)) : r >> (8 * b));
-      id[6] = (id[6] & 0x0f) | 0x70;
-      id[8] = (id[8] & 0x3f) | 0x80;
+      // Version 7 and variant bits, then a 48-bit sequence number: unique
+      // and increasing (the version/variant bits must not overwrite it).
+      uint64_t seq = static_cast<uint64_t>(done);
+      id[6] = 0x70;
+      id[7] = 0;
+      id[8] = 0x80;
+      id[9] = 0;
+      for (int b = 10; b < 16; ++b) id[b] = static_cast<uint8_t>(seq >> (8 * (15 - b)));
       uint8_t hash[32];
       for (int b = 0; b < 32; b += 8) {
         uint64_t v = rng();
@@ -74,14 +78,15 @@ void fill(PgConnection& c, int64_t n) {
 
 void print(const char* label, int64_t n, const ink::worker::PhaseTimes& t) {
   std::printf(
-      "%-8s N=%-8lld clock %8.2f  fetch %8.2f  build %8.2f  sign %6.2f  commit %8.2f  "
-      "total %8.2f ms\n",
-      label, static_cast<long long>(n), t.clock, t.fetch, t.build, t.sign, t.commit, t.total());
+      "%-8s N=%-8lld clock %7.2f  fetch %8.2f  leaves %8.2f  build %8.2f  sign %5.2f  "
+      "commit %8.2f  total %8.2f ms\n",
+      label, static_cast<long long>(n), t.clock, t.fetch, t.leaves, t.build, t.sign, t.commit,
+      t.total());
   const auto& c = t.commit_parts;
   std::printf(
-      "         commit = interval row %.2f + levels %.2f + ts_leaf %.2f + mth_node %.2f + "
-      "COMMIT %.2f ms\n",
-      c.write_interval, c.write_levels, c.write_leaves, c.write_nodes, c.commit);
+      "         tree alone %.2f (overlaps leaves); leaves = BEGIN+tip %.2f + ts_leaf %.2f; "
+      "commit = interval row %.2f + levels %.2f + mth_node %.2f + COMMIT %.2f ms\n",
+      t.tree, c.begin, c.write_leaves, c.write_interval, c.write_levels, c.write_nodes, c.commit);
   std::fflush(stdout);
 }
 

@@ -1,5 +1,6 @@
 #include "store/pg.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace ink::store::sync {
@@ -119,16 +120,29 @@ PgResult PgConnection::exec(const std::string& sql, const Params& params, bool b
 }
 
 void PgConnection::copy_in(const std::string& copy_sql, const std::string& payload) {
+  copy_begin(copy_sql);
+  copy_put(payload);
+  copy_end();
+}
+
+void PgConnection::copy_begin(const std::string& copy_sql) {
+  if (!conn_) throw StoreError("not connected to PostgreSQL");
   PgResult start(PQexec(conn_.get(), copy_sql.c_str()));
   if (PQresultStatus(start.get()) != PGRES_COPY_IN)
     throw StoreError(error_of(conn_.get(), start.get(), first_line(copy_sql)),
                      sqlstate_of(start.get()));
+}
+
+void PgConnection::copy_put(std::string_view data) {
   constexpr size_t kChunk = 1 << 20;
-  for (size_t off = 0; off < payload.size(); off += kChunk) {
-    size_t n = std::min(kChunk, payload.size() - off);
-    if (PQputCopyData(conn_.get(), payload.data() + off, static_cast<int>(n)) != 1)
+  for (size_t off = 0; off < data.size(); off += kChunk) {
+    size_t n = std::min(kChunk, data.size() - off);
+    if (PQputCopyData(conn_.get(), data.data() + off, static_cast<int>(n)) != 1)
       throw StoreError(error_of(conn_.get(), nullptr, "COPY data"));
   }
+}
+
+void PgConnection::copy_end() {
   if (PQputCopyEnd(conn_.get(), nullptr) != 1)
     throw StoreError(error_of(conn_.get(), nullptr, "COPY end"));
   PgResult end(PQgetResult(conn_.get()));
@@ -136,6 +150,38 @@ void PgConnection::copy_in(const std::string& copy_sql, const std::string& paylo
   std::string err = failed ? error_of(conn_.get(), end.get(), "COPY") : "";
   std::string state = sqlstate_of(end.get());
   // Drain so the connection is ready for the next command.
+  while (PGresult* extra = PQgetResult(conn_.get())) PQclear(extra);
+  if (failed) throw StoreError(err, state);
+}
+
+void PgConnection::copy_out(const std::string& copy_sql,
+                            const std::function<void(std::string_view)>& on_message) {
+  if (!conn_) throw StoreError("not connected to PostgreSQL");
+  PgResult start(PQexec(conn_.get(), copy_sql.c_str()));
+  if (PQresultStatus(start.get()) != PGRES_COPY_OUT)
+    throw StoreError(error_of(conn_.get(), start.get(), first_line(copy_sql)),
+                     sqlstate_of(start.get()));
+  struct Freer {
+    void operator()(char* p) const { PQfreemem(p); }
+  };
+  for (;;) {
+    char* raw = nullptr;
+    int n = PQgetCopyData(conn_.get(), &raw, /*async=*/0);
+    std::unique_ptr<char, Freer> buffer(raw);
+    if (n == -1) break;  // done: the command's result follows
+    if (n < 0) throw StoreError(error_of(conn_.get(), nullptr, "COPY out"));
+    try {
+      on_message({buffer.get(), static_cast<size_t>(n)});
+    } catch (...) {
+      // Leave the connection unusable rather than half-way through a COPY.
+      conn_.reset();
+      throw;
+    }
+  }
+  PgResult end(PQgetResult(conn_.get()));
+  bool failed = PQresultStatus(end.get()) != PGRES_COMMAND_OK;
+  std::string err = failed ? error_of(conn_.get(), end.get(), "COPY") : "";
+  std::string state = sqlstate_of(end.get());
   while (PGresult* extra = PQgetResult(conn_.get())) PQclear(extra);
   if (failed) throw StoreError(err, state);
 }
@@ -186,6 +232,11 @@ void field_int64(std::string& out, int64_t value) {
   append_be(out, 8, 4);
   append_be(out, static_cast<uint64_t>(value), 8);
 }
+void field_int16(std::string& out, int16_t value) {
+  append_be(out, 2, 4);
+  append_be(out, static_cast<uint16_t>(value), 2);
+}
+void field_length(std::string& out, size_t length) { append_be(out, length, 4); }
 void trailer(std::string& out) { append_be(out, 0xffff, 2); }
 }  // namespace copy_binary
 

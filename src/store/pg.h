@@ -9,9 +9,11 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/hash.h"
@@ -87,6 +89,16 @@ class PgConnection {
 
   // COPY ... FROM STDIN with the given payload (already in the COPY format).
   void copy_in(const std::string& copy_sql, const std::string& payload);
+  // The same in pieces, for payloads sent straight from the caller's memory:
+  // copy_begin, any number of copy_put (split anywhere), copy_end.
+  void copy_begin(const std::string& copy_sql);
+  void copy_put(std::string_view data);
+  void copy_end();
+
+  // COPY ... TO STDOUT: calls on_message with each CopyData message (for a
+  // binary COPY, one row each; the first also carries the file header).
+  void copy_out(const std::string& copy_sql,
+                const std::function<void(std::string_view)>& on_message);
 
  private:
   std::unique_ptr<PGconn, void (*)(PGconn*)> conn_{nullptr, &PQfinish};
@@ -116,6 +128,9 @@ void header(std::string& out);
 void tuple(std::string& out, int16_t fields);
 void field(std::string& out, core::ByteView value);
 void field_int64(std::string& out, int64_t value);
+void field_int16(std::string& out, int16_t value);
+// The length word of a field whose bytes the caller sends separately.
+void field_length(std::string& out, size_t length);
 void trailer(std::string& out);
 }  // namespace copy_binary
 

@@ -3,13 +3,13 @@
 // interval trees, ts leaves and main-tree nodes (the backends only read).
 // Every method is one round trip or one transaction on the given connection
 // and throws StoreError on any database failure; the caller reconnects and
-// reloads its state (an interval is never half-written: it is one transaction).
+// reloads its state (an interval is never half-written: it is one transaction,
+// IntervalTransaction).
 //
 // Thread safety: one SequencerStore per connection, one thread.
 
 #include <array>
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -62,13 +62,44 @@ class ChainMoved : public StoreError {
   using StoreError::StoreError;
 };
 
-// Milliseconds spent in the parts of commit_interval (for logs and the benchmark).
+// Milliseconds spent in the parts of the interval transaction (for logs and the benchmark).
 struct CommitTimes {
-  double write_interval = 0;  // tip check and the interval row
-  double write_levels = 0;    // interval_level rows
+  double begin = 0;           // BEGIN and the tip check
   double write_leaves = 0;    // COPY ts_leaf
+  double write_interval = 0;  // the interval row
+  double write_levels = 0;    // COPY interval_level
   double write_nodes = 0;     // mth_node rows
   double commit = 0;          // COMMIT (WAL flush)
+};
+
+// One interval's transaction, in steps, so that the caller can build the
+// interval tree while PostgreSQL stores the leaves: the constructor begins
+// and checks the tip, then write_leaves (any time), then write_interval, then
+// commit. Destroyed without commit(): rolled back, nothing written.
+class IntervalTransaction {
+ public:
+  // BEGIN; locks and checks the newest interval is `previous` (none for
+  // interval 0). Throws ChainMoved when another writer extended the chain;
+  // with the primary key on idx and the unique prev_idx this makes a fork
+  // impossible.
+  IntervalTransaction(sync::PgConnection& conn, const std::optional<ChainTip>& previous);
+
+  // One ts_leaf row per leaf of interval `index` (leaves[j] at leaf j).
+  void write_leaves(uint64_t index, std::span<const PendingTs> leaves);
+
+  // The interval row (extending `previous`), the interval tree levels and
+  // the new main-tree nodes.
+  void write_interval(const StoredInterval& row, const std::vector<std::vector<core::Hash>>& levels,
+                      std::span<const core::CompactRange::NewNode> new_nodes);
+
+  void commit();
+  const CommitTimes& times() const { return times_; }
+
+ private:
+  sync::PgConnection& conn_;
+  std::optional<ChainTip> previous_;
+  sync::Transaction tx_;
+  CommitTimes times_;
 };
 
 struct RetentionResult {
@@ -94,16 +125,10 @@ class SequencerStore {
   // Records the deployment's public key (idempotent).
   void register_key(const core::PublicKey& public_key, const std::string& key_id);
 
-  // One transaction: locks and checks the newest interval is `previous`
-  // (none for interval 0), then writes the interval row, the interval tree
-  // levels, one ts_leaf row per leaf (leaves[j] at leaf j), and the new
-  // main-tree nodes. Throws ChainMoved when another writer extended the
-  // chain. `before_commit` runs just before COMMIT (a test hook).
-  CommitTimes commit_interval(const StoredInterval& row, const std::optional<ChainTip>& previous,
-                              const std::vector<std::vector<core::Hash>>& levels,
-                              std::span<const PendingTs> leaves,
-                              std::span<const core::CompactRange::NewNode> new_nodes,
-                              const std::function<void()>& before_commit = {});
+  // The transaction that writes one interval (see IntervalTransaction).
+  IntervalTransaction begin_interval(const std::optional<ChainTip>& previous) {
+    return IntervalTransaction(conn_, previous);
+  }
 
   // Committed heads not yet announced, oldest first, at most `limit`.
   std::vector<StoredInterval> unannounced(int limit);

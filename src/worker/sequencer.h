@@ -3,7 +3,8 @@
 // ts, build the interval tree, extend the main tree, sign, commit in one
 // transaction. No Redis, no loop, no retries: see worker.h for those.
 //
-// Thread safety: one thread. After any exception, call load() before the
+// Thread safety: one thread (it starts and joins its own helper thread for
+// large interval trees). After any exception, call load() before the
 // next run_interval(): the transaction may or may not have committed.
 
 #include <optional>
@@ -17,15 +18,18 @@
 
 namespace ink::worker {
 
-// Milliseconds spent in each phase of one interval.
+// Milliseconds spent in each phase of one interval, as the sequencer's
+// thread sees them (they add up to the interval's time).
 struct PhaseTimes {
   double clock = 0;   // ink_close_clock(): waits for in-flight inserts
   double fetch = 0;   // read and order the pending ts
-  double build = 0;   // interval tree, ihash, main tree append, proofs
+  double leaves = 0;  // BEGIN, tip check, COPY ts_leaf (the tree builds meanwhile)
+  double build = 0;   // rest of the tree build; ihash, main tree append, proofs
   double sign = 0;
-  double commit = 0;  // the interval transaction, COMMIT included
+  double commit = 0;  // interval row, levels, main-tree nodes, COMMIT
+  double tree = 0;    // the interval tree on its own (overlaps `leaves`), not in total()
   store::CommitTimes commit_parts;
-  double total() const { return clock + fetch + build + sign + commit; }
+  double total() const { return clock + fetch + leaves + build + sign + commit; }
 };
 
 struct IntervalOutcome {

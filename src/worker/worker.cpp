@@ -207,10 +207,10 @@ int Worker::run(const std::atomic<bool>& stop) {
           std::chrono::duration<double, std::milli>(Clock::now() - publish_start).count();
       const auto& t = outcome.times;
       spdlog::info(
-          "interval={} ts={} clock_ms={:.2f} fetch_ms={:.2f} build_ms={:.2f} sign_ms={:.2f} "
-          "commit_ms={:.2f} publish_ms={:.2f} total_ms={:.2f}{}",
-          outcome.row.index, outcome.row.ts_count, t.clock, t.fetch, t.build, t.sign, t.commit,
-          publish_ms, t.total() + publish_ms, backlog_ ? " announced=no" : "");
+          "interval={} ts={} clock_ms={:.2f} fetch_ms={:.2f} leaves_ms={:.2f} build_ms={:.2f} "
+          "sign_ms={:.2f} commit_ms={:.2f} publish_ms={:.2f} total_ms={:.2f}{}",
+          outcome.row.index, outcome.row.ts_count, t.clock, t.fetch, t.leaves, t.build, t.sign,
+          t.commit, publish_ms, t.total() + publish_ms, backlog_ ? " announced=no" : "");
       // Retention uses what is left of this interval, at most a quarter of it.
       retention(outcome.clock_us, std::min(next_tick, start + interval / 4));
     } catch (const store::SchemaMismatch& e) {

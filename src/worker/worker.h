@@ -7,7 +7,7 @@
 // takes over as soon as the first one's session ends (it dies, or its
 // connection drops). If the lock connection fails, sequencing stops until
 // the lock is re-acquired. The database still refuses forks on its own
-// (see SequencerStore::commit_interval), whatever a stale worker does.
+// (see store::IntervalTransaction), whatever a stale worker does.
 
 #include <atomic>
 #include <chrono>

@@ -79,6 +79,20 @@ TEST(Worker, SequencesEveryTsWithVerifiableProofs) {
   verify_database(db);
 }
 
+// Large enough that the sequencer builds the tree on its second thread while
+// the ts_leaf rows are stored; repeated hashes make the id order decide ties.
+TEST(Worker, LargeIntervalMatchesTheTreeRecomputedFromTheTs) {
+  std::string db = migrated_database("wlarge");
+  insert_ts(db, 12000, 1000, 5);
+  auto run = worker_run(db, "large");
+  auto worker = start_worker(run);
+  ASSERT_TRUE(wait_sequenced(db, 1)) << read_file(run.log_path);
+  worker->signal(SIGTERM);
+  EXPECT_EQ(worker->wait(), 0);
+  EXPECT_EQ(count(db, "SELECT max(ts_count) FROM interval"), 12000);
+  verify_database(db);
+}
+
 TEST(Worker, PublishesEachHeadOnMthLive) {
   std::string db = fresh_database("wlive");
   auto addr = env_value("REDIS_URL");
