@@ -1,0 +1,707 @@
+// Backend benchmark: starts its own stack (PostgreSQL with fsync on, Redis,
+// worker, one ink-backend, nginx) on free loopback ports under a fresh
+// folder, drives it from Asio/Beast clients in this process, prints a table
+// and stops the stack again. See docs/performance.md, "Backend".
+//
+//   1. durable submissions (POST /ts/ answered after COMMIT) through nginx and
+//      directly, against nginx's own static answer, many keep-alive connections;
+//   2. W held `wait` requests plus S WebSocket subscribers on one backend:
+//      RSS per held connection, and the time from the head's announcement
+//      until the last waiter and the last subscriber have it;
+//   3. random `x in y` proof reads on a main tree of N intervals, whose rows
+//      are computed here with core::CompactRange and COPYed into a fresh
+//      database (not produced by running the worker N times).
+
+// clang-format off
+#include <utility>  // before Asio's coroutine headers (Boost 1.74)
+// clang-format on
+#include <libpq-fe.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/encoding.h"
+#include "core/hash.h"
+#include "core/merkle.h"
+#include "core/protocol.h"
+#include "store/schema.h"
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using asio::awaitable;
+using asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+auto with_ec(boost::system::error_code& ec) {
+  return asio::redirect_error(asio::use_awaitable, ec);
+}
+
+struct Options {
+  double seconds = 8;      // each throughput run
+  int connections = 128;   // keep-alive connections per throughput run
+  int client_threads = 2;  // Asio threads in this process
+  int waiters = 12000;     // held `wait` requests
+  int subscribers = 6000;  // WebSocket subscribers
+  uint64_t intervals = 1000000;
+  double proof_seconds = 8;
+  bool keep = false;  // leave the stack's folder (logs) behind
+};
+
+std::string shell_quote(const std::string& s) { return "'" + s + "'"; }
+
+int run(const std::string& cmd) {
+  int rc = std::system(cmd.c_str());
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int free_port() {
+  asio::io_context io;
+  tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  return a.local_endpoint().port();
+}
+
+std::map<std::string, std::string> read_env(const std::string& path) {
+  std::map<std::string, std::string> m;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto eq = line.find('=');
+    if (eq != std::string::npos) m[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return m;
+}
+
+long rss_kib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
+double percentile(std::vector<double>& v, double p) {
+  if (v.empty()) return 0;
+  size_t k = std::min(v.size() - 1, size_t(p * double(v.size())));
+  std::nth_element(v.begin(), v.begin() + long(k), v.end());
+  return v[k];
+}
+
+// ---------------------------------------------------------------- the stack
+
+struct Stack {
+  std::string dir, database_url, redis_url;
+  int proxy_port = 0, backend_port = 0;
+
+  Stack(const Options& o) {
+    char tmpl[] = "/tmp/ink-backend-bench-XXXXXX";
+    dir = mkdtemp(tmpl);
+    chmod(dir.c_str(), 0755);  // PostgreSQL runs as `postgres` when we are root
+    proxy_port = free_port();
+    backend_port = free_port();
+    std::ostringstream cmd;
+    cmd << "env -u DATABASE_URL -u REDIS_URL INK_ENV_FILE=/dev/null INK_VAR_DIR=" << dir
+        << " INK_BUILD_DIR=" << INK_BUILD_DIR << " INK_PORT=" << proxy_port
+        << " INK_BACKEND_BASE_PORT=" << backend_port
+        << " INK_BACKENDS=1 INK_WEB=0 INK_INTERVAL=1 INK_WAIT_SECONDS=60"
+        << " INK_PROXY_RATE=10000000 INK_PROXY_BURST=10000000 INK_NGINX_WORKERS=auto"
+        << " INK_RATE_LIMIT=0 INK_MAX_CONNECTIONS=" << (o.waiters + o.subscribers + 1000) << " "
+        << shell_quote(INK_SOURCE_DIR "/scripts/stack.sh") << " up >" << dir
+        << "/stack-up.log 2>&1";
+    if (run(cmd.str()) != 0) {
+      std::cerr << read_file(dir + "/stack-up.log");
+      stop();
+      throw std::runtime_error("stack.sh up failed");
+    }
+    // stack.sh started PostgreSQL (fsync on: INK_PG_FAST unset) and Redis under DIR/services.
+    auto env = read_env(dir + "/services/env");
+    database_url = env["DATABASE_URL"];
+    redis_url = env["REDIS_URL"];
+  }
+  void stop() {
+    run("env INK_ENV_FILE=/dev/null INK_VAR_DIR=" + dir + " " +
+        shell_quote(INK_SOURCE_DIR "/scripts/stack.sh") + " down >/dev/null 2>&1");
+  }
+  pid_t pid(const std::string& name) const {
+    return pid_t(std::atol(read_file(dir + "/run/" + name + ".pid").c_str()));
+  }
+};
+
+// ---------------------------------------------------------------- HTTP load
+
+struct ConnResult {
+  uint64_t ok = 0, failed = 0;
+  std::vector<double> latency_us;
+};
+
+asio::ip::address source_address(int i) {
+  // Several loopback source addresses: each has its own ephemeral port range.
+  return asio::ip::make_address_v4("127.0.0." + std::to_string(2 + i % 8));
+}
+
+awaitable<bool> connect_from(tcp::socket& socket, int i, const tcp::endpoint& to) {
+  boost::system::error_code ec;
+  socket.open(tcp::v4(), ec);
+  socket.bind(tcp::endpoint(source_address(i), 0), ec);
+  if (ec) co_return false;
+  co_await socket.async_connect(to, with_ec(ec));
+  if (ec) co_return false;
+  socket.set_option(tcp::no_delay(true), ec);
+  co_return true;
+}
+
+// Connection i sends requests[(i + n * connections) % size] as its n-th request.
+awaitable<void> load_connection(int i, int connections, tcp::endpoint to,
+                                const std::vector<std::string>& requests, Clock::time_point until,
+                                ConnResult& result) {
+  size_t n = 0;
+  while (Clock::now() < until) {  // reconnects when the server closes (keepalive_requests)
+    tcp::socket socket(co_await asio::this_coro::executor);
+    if (!co_await connect_from(socket, i, to)) {
+      ++result.failed;
+      co_return;
+    }
+    beast::flat_buffer buffer;
+    boost::system::error_code ec;
+    for (; Clock::now() < until; ++n) {
+      auto t0 = Clock::now();
+      const auto& request = requests[(size_t(i) + n * size_t(connections)) % requests.size()];
+      co_await asio::async_write(socket, asio::buffer(request), with_ec(ec));
+      if (ec) break;
+      http::response_parser<http::string_body> parser;
+      co_await http::async_read(socket, buffer, parser, with_ec(ec));
+      if (ec) break;
+      if (parser.get().result_int() == 200) {
+        ++result.ok;
+        result.latency_us.push_back(
+            std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+      } else {
+        ++result.failed;
+      }
+      if (!parser.get().keep_alive()) {
+        ++n;
+        break;
+      }
+    }
+    if (ec) ++result.failed;
+  }
+}
+
+struct LoadFigures {
+  double per_second = 0, p50_ms = 0, p99_ms = 0;
+  uint64_t ok = 0, failed = 0;
+};
+
+LoadFigures load(const Options& o, int port, const std::vector<std::string>& requests,
+                 double seconds) {
+  asio::io_context io;
+  std::vector<ConnResult> results(size_t(o.connections));
+  tcp::endpoint to(asio::ip::make_address("127.0.0.1"), uint16_t(port));
+  auto start = Clock::now();
+  auto until = start + std::chrono::milliseconds(int64_t(seconds * 1000));
+  for (int i = 0; i < o.connections; ++i)
+    asio::co_spawn(asio::make_strand(io),
+                   load_connection(i, o.connections, to, requests, until, results[size_t(i)]),
+                   asio::detached);
+  std::vector<std::thread> threads;
+  for (int t = 1; t < o.client_threads; ++t) threads.emplace_back([&] { io.run(); });
+  io.run();
+  for (auto& t : threads) t.join();
+  double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  LoadFigures f;
+  std::vector<double> all;
+  for (auto& r : results) {
+    f.ok += r.ok;
+    f.failed += r.failed;
+    all.insert(all.end(), r.latency_us.begin(), r.latency_us.end());
+  }
+  f.per_second = double(f.ok) / elapsed;
+  f.p50_ms = percentile(all, 0.50) / 1000;
+  f.p99_ms = percentile(all, 0.99) / 1000;
+  return f;
+}
+
+std::string post_request(const std::string& target, const std::string& body) {
+  return "POST " + target + " HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n" +
+         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+std::string get_request(const std::string& target) {
+  return "GET " + target + " HTTP/1.1\r\nHost: bench\r\n\r\n";
+}
+
+// One blocking request on its own connection (set-up and polling only).
+std::pair<int, std::string> fetch(int port, const std::string& target) {
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.expires_after(10s);
+  boost::system::error_code ec;
+  stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), uint16_t(port)), ec);
+  if (ec) return {0, ec.message()};
+  http::request<http::empty_body> req{http::verb::get, target, 11};
+  req.set(http::field::host, "bench");
+  req.keep_alive(false);
+  http::write(stream, req, ec);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  http::read(stream, buffer, res, ec);
+  if (ec) return {0, ec.message()};
+  return {int(res.result_int()), res.body()};
+}
+
+double metric(int port, const std::string& name) {
+  auto [status, body] = fetch(port, "/metrics");
+  if (status != 200) return -1;
+  auto at = body.find("\n" + name + " ");
+  if (at == std::string::npos) return -1;
+  return std::atof(body.c_str() + at + name.size() + 2);
+}
+
+// ------------------------------------------------- held waiters and subscribers
+
+struct HeldFigures {
+  long rss_before_kib = 0, rss_after_kib = 0;
+  int waiters_held = 0, subscribers_joined = 0, failed = 0;
+  int waiters_with_proof = 0, subscribers_with_head = 0;
+  double last_waiter_ms = -1, last_subscriber_ms = -1, p50_waiter_ms = -1, p50_subscriber_ms = -1;
+  double register_seconds = 0;
+};
+
+// Reads Redis's mth-live channel on a raw socket: the instant the worker's
+// announcement (published right after its COMMIT) reaches a client.
+class RedisWatch {
+ public:
+  explicit RedisWatch(const std::string& redis_url) {
+    auto colon = redis_url.rfind(':');
+    port_ = uint16_t(std::atoi(redis_url.c_str() + colon + 1));
+    socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+    asio::write(socket_, asio::buffer(std::string("SUBSCRIBE mth-live\r\n")));
+    read_some();  // the subscribe confirmation
+  }
+  // Blocks until the next message; returns when it arrived.
+  Clock::time_point next_message() {
+    read_some();
+    return Clock::now();
+  }
+
+ private:
+  void read_some() {
+    char buf[65536];
+    socket_.read_some(asio::buffer(buf));
+  }
+  asio::io_context io_;
+  tcp::socket socket_{io_};
+  uint16_t port_;
+};
+
+HeldFigures held(const Options& o, Stack& stack) {
+  HeldFigures f;
+  const pid_t backend = stack.pid("backend-1"), worker = stack.pid("worker");
+  const tcp::endpoint to(asio::ip::make_address("127.0.0.1"), uint16_t(stack.backend_port));
+  asio::io_context io;
+  auto guard = asio::make_work_guard(io);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < o.client_threads; ++t) threads.emplace_back([&] { io.run(); });
+
+  std::atomic<bool> resumed{false};
+  std::atomic<int> connected{0}, failed{0}, joined{0};
+  std::vector<Clock::time_point> waiter_done(size_t(o.waiters)),
+      subscriber_done(size_t(o.subscribers));
+  std::vector<char> waiter_proof(size_t(o.waiters), 0), subscriber_head(size_t(o.subscribers), 0);
+  std::vector<std::shared_ptr<websocket::stream<beast::tcp_stream>>> sockets(size_t(o.subscribers));
+
+  f.rss_before_kib = rss_kib(backend);
+  kill(worker, SIGSTOP);  // no head until every client is in place
+  auto t_register = Clock::now();
+
+  auto subscriber = [&](int i) -> awaitable<void> {
+    tcp::socket socket(co_await asio::this_coro::executor);
+    bool ok = co_await connect_from(socket, i, to);
+    ++connected;
+    if (!ok) {
+      ++failed;
+      co_return;
+    }
+    auto ws = std::make_shared<websocket::stream<beast::tcp_stream>>(std::move(socket));
+    sockets[size_t(i)] = ws;
+    boost::system::error_code ec;
+    co_await ws->async_handshake("bench", "/v1/mth/live", with_ec(ec));
+    if (ec) {
+      ++failed;
+      co_return;
+    }
+    ++joined;
+    beast::flat_buffer buffer;
+    for (;;) {
+      co_await ws->async_read(buffer, with_ec(ec));
+      if (ec) co_return;
+      if (resumed && !subscriber_head[size_t(i)]) {
+        subscriber_done[size_t(i)] = Clock::now();
+        subscriber_head[size_t(i)] = 1;
+      }
+      buffer.consume(buffer.size());
+    }
+  };
+  auto waiter = [&](int i) -> awaitable<void> {
+    tcp::socket socket(co_await asio::this_coro::executor);
+    bool ok = co_await connect_from(socket, o.subscribers + i, to);
+    ++connected;
+    if (!ok) {
+      ++failed;
+      co_return;
+    }
+    auto request =
+        post_request("/v1/ts/?wait", "{\"data\":\"bench wait " + std::to_string(i) + "\"}");
+    boost::system::error_code ec;
+    co_await asio::async_write(socket, asio::buffer(request), with_ec(ec));
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    if (!ec) co_await http::async_read(socket, buffer, res, with_ec(ec));
+    waiter_done[size_t(i)] = Clock::now();
+    if (!ec && res.result_int() == 200 && res.body().find("\"proof\":{") != std::string::npos)
+      waiter_proof[size_t(i)] = 1;
+    else
+      ++failed;
+  };
+  // Launch without flooding the listen backlog: at most 256 connects in flight.
+  auto launch = [&](int count, auto& make) {
+    int base = connected;
+    for (int i = 0; i < count; ++i) {
+      while (i - (connected - base) > 256) std::this_thread::sleep_for(1ms);
+      asio::co_spawn(asio::make_strand(io), make(i), asio::detached);
+    }
+    while (connected - base < count) std::this_thread::sleep_for(5ms);
+  };
+  launch(o.subscribers, subscriber);
+  launch(o.waiters, waiter);
+  auto deadline = Clock::now() + 60s;
+  while (Clock::now() < deadline &&
+         metric(stack.backend_port, "ink_waiting_clients") < double(o.waiters - failed.load()))
+    std::this_thread::sleep_for(50ms);
+  f.register_seconds = std::chrono::duration<double>(Clock::now() - t_register).count();
+  f.waiters_held = int(metric(stack.backend_port, "ink_waiting_clients"));
+  f.subscribers_joined = joined;
+  std::this_thread::sleep_for(500ms);  // let allocations settle
+  f.rss_after_kib = rss_kib(backend);
+
+  RedisWatch redis(stack.redis_url);
+  resumed = true;
+  kill(worker, SIGCONT);
+  auto announced = redis.next_message();
+  // Everyone answered, or 20 s.
+  deadline = Clock::now() + 20s;
+  auto all_done = [&] {
+    int w = 0, s = 0;
+    for (int i = 0; i < o.waiters; ++i) w += waiter_done[size_t(i)] != Clock::time_point{};
+    for (int i = 0; i < o.subscribers; ++i) s += subscriber_head[size_t(i)];
+    return w == o.waiters && s >= joined;
+  };
+  while (Clock::now() < deadline && !all_done()) std::this_thread::sleep_for(20ms);
+  std::this_thread::sleep_for(100ms);
+
+  std::vector<double> wms, sms;
+  for (int i = 0; i < o.waiters; ++i) {
+    if (!waiter_proof[size_t(i)]) continue;
+    ++f.waiters_with_proof;
+    wms.push_back(
+        std::chrono::duration<double, std::milli>(waiter_done[size_t(i)] - announced).count());
+  }
+  for (int i = 0; i < o.subscribers; ++i) {
+    if (!subscriber_head[size_t(i)]) continue;
+    ++f.subscribers_with_head;
+    sms.push_back(
+        std::chrono::duration<double, std::milli>(subscriber_done[size_t(i)] - announced).count());
+  }
+  if (!wms.empty()) f.last_waiter_ms = *std::max_element(wms.begin(), wms.end());
+  if (!sms.empty()) f.last_subscriber_ms = *std::max_element(sms.begin(), sms.end());
+  f.p50_waiter_ms = percentile(wms, 0.5);
+  f.p50_subscriber_ms = percentile(sms, 0.5);
+  f.failed = failed;
+
+  for (auto& ws : sockets)
+    if (ws) asio::post(ws->get_executor(), [ws] { beast::get_lowest_layer(*ws).socket().close(); });
+  guard.reset();
+  io.stop();
+  for (auto& t : threads) t.join();
+  return f;
+}
+
+// ---------------------------------------------------- a 1M-interval main tree
+
+void exec_or_throw(PGconn* conn, const std::string& sql) {
+  PGresult* r = PQexec(conn, sql.c_str());
+  auto st = PQresultStatus(r);
+  std::string err = PQresultErrorMessage(r);
+  PQclear(r);
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+    throw std::runtime_error(sql.substr(0, 60) + ": " + err);
+}
+
+void copy_rows(PGconn* conn, const std::string& copy_sql, const std::string& rows) {
+  PGresult* r = PQexec(conn, copy_sql.c_str());
+  if (PQresultStatus(r) != PGRES_COPY_IN) throw std::runtime_error(PQerrorMessage(conn));
+  PQclear(r);
+  for (size_t at = 0; at < rows.size(); at += 1 << 20) {
+    size_t n = std::min(rows.size() - at, size_t(1) << 20);
+    if (PQputCopyData(conn, rows.data() + at, int(n)) != 1)
+      throw std::runtime_error(PQerrorMessage(conn));
+  }
+  if (PQputCopyEnd(conn, nullptr) != 1) throw std::runtime_error(PQerrorMessage(conn));
+  r = PQgetResult(conn);
+  std::string err = PQresultErrorMessage(r);
+  auto st = PQresultStatus(r);
+  PQclear(r);
+  while ((r = PQgetResult(conn))) PQclear(r);
+  if (st != PGRES_COMMAND_OK) throw std::runtime_error("COPY failed: " + err);
+}
+
+void append_hex(std::string& out, const ink::core::Hash& h) {
+  static const char* digits = "0123456789abcdef";
+  out += "\\\\x";
+  for (auto b : h) {
+    out += digits[b >> 4];
+    out += digits[b & 15];
+  }
+}
+
+// Empty intervals 1 s apart with real ith (H("")), ihash and mth_i, and every
+// perfect node of the main tree. Columns no `x in y` read touches are filler:
+// inclusion/consistency nodes empty, signature zero, one placeholder key.
+std::string fill_main_tree(const std::string& admin_url, uint64_t n, double& seconds) {
+  auto t0 = Clock::now();
+  auto base = admin_url.substr(0, admin_url.rfind('/') + 1);
+  PGconn* admin = PQconnectdb(admin_url.c_str());
+  exec_or_throw(admin, "DROP DATABASE IF EXISTS bench_main_tree");
+  exec_or_throw(admin, "CREATE DATABASE bench_main_tree");
+  PQfinish(admin);
+  std::string url = base + "bench_main_tree";
+  PGconn* conn = PQconnectdb(url.c_str());
+  if (PQstatus(conn) != CONNECTION_OK) throw std::runtime_error(PQerrorMessage(conn));
+  ink::store::migrate(conn);
+  exec_or_throw(conn,
+                "INSERT INTO signing_key (key_id, public_key) VALUES ('0000000000000000', "
+                "'\\x" +
+                    std::string(64, '0') + "')");
+
+  ink::core::Hasher hasher;
+  ink::core::CompactRange range;
+  const auto empty = hasher.sha3({});
+  const int64_t first_us = 1700000000000000;
+  std::string nodes, intervals;
+  nodes.reserve(size_t(n) * 2 * 90);
+  intervals.reserve(size_t(n) * 300);
+  const std::string zero_signature = "\\\\x" + std::string(128, '0');
+  for (uint64_t i = 0; i < n; ++i) {
+    int64_t us = first_us + int64_t(i) * 1000000;
+    ink::core::IntervalRecord record{i, ink::core::format_clock(us), empty};
+    auto ihash = ink::core::ihash(record);
+    for (auto& node : range.append(ihash, hasher)) {
+      nodes += std::to_string(node.id.level) + '\t' + std::to_string(node.id.index) + '\t';
+      append_hex(nodes, node.hash);
+      nodes += '\n';
+    }
+    auto mth = range.root(hasher);
+    intervals += std::to_string(i) + '\t' + (i ? std::to_string(i - 1) : "\\N") + '\t' +
+                 std::to_string(us) + "\t0\t";
+    append_hex(intervals, empty);
+    intervals += '\t';
+    append_hex(intervals, ihash);
+    intervals += '\t';
+    append_hex(intervals, mth);
+    intervals += "\t0\t\\\\x\t\\N\t" + zero_signature + "\t0000000000000000\ttrue\n";
+  }
+  exec_or_throw(conn, "BEGIN");
+  copy_rows(conn, "COPY mth_node (level, k, hash) FROM STDIN", nodes);
+  copy_rows(conn,
+            "COPY interval (idx, prev_idx, ts_us, ts_count, ith, ihash, mth, inclusion_a, "
+            "inclusion_nodes, consistency_nodes, signature, key_id, announced) FROM STDIN",
+            intervals);
+  exec_or_throw(conn, "COMMIT");
+  exec_or_throw(conn, "ANALYZE mth_node");
+  exec_or_throw(conn, "ANALYZE interval");
+  PQfinish(conn);
+  seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  return url;
+}
+
+// A backend of our own on the big database (no worker; Redis not needed).
+pid_t start_backend(const std::string& database_url, int port, const std::string& log) {
+  std::fflush(stdout);  // or the child repeats what is buffered
+  pid_t pid = fork();
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    FILE* f = std::freopen(log.c_str(), "a", stdout);
+    if (f) dup2(fileno(stdout), 2);
+    std::string bin = INK_BUILD_DIR "/src/app/ink-backend";
+    std::string listen = "127.0.0.1:" + std::to_string(port);
+    execl(bin.c_str(), bin.c_str(), "--database-url", database_url.c_str(), "--redis-url",
+          "redis://127.0.0.1:1", "--listen", listen.c_str(), "--rate-limit", "0", nullptr);
+    _exit(127);
+  }
+  return pid;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](const char* name) -> const char* {
+      std::string prefix = std::string(name) + "=";
+      if (a.rfind(prefix, 0) == 0) return argv[i] + prefix.size();
+      if (a == name && i + 1 < argc) return argv[++i];
+      return nullptr;
+    };
+    if (auto v = value("--seconds"))
+      o.seconds = std::atof(v);
+    else if (auto v2 = value("--connections"))
+      o.connections = std::atoi(v2);
+    else if (auto v3 = value("--client-threads"))
+      o.client_threads = std::atoi(v3);
+    else if (auto v4 = value("--waiters"))
+      o.waiters = std::atoi(v4);
+    else if (auto v5 = value("--subscribers"))
+      o.subscribers = std::atoi(v5);
+    else if (auto v6 = value("--intervals"))
+      o.intervals = std::strtoull(v6, nullptr, 10);
+    else if (auto v7 = value("--proof-seconds"))
+      o.proof_seconds = std::atof(v7);
+    else if (a == "--keep")
+      o.keep = true;
+    else if (a == "--help") {
+      std::cout
+          << "backend_bench [--seconds S] [--connections C] [--client-threads T]\n"
+             "  [--waiters W] [--subscribers S] [--intervals N] [--proof-seconds S] [--keep]\n";
+      return 0;
+    } else {
+      std::cerr << "backend_bench: ignoring " << a << "\n";  // make bench passes flags to all
+    }
+  }
+  signal(SIGPIPE, SIG_IGN);
+  rlimit limit{};
+  getrlimit(RLIMIT_NOFILE, &limit);
+  limit.rlim_cur = limit.rlim_max;  // the stack's processes inherit it
+  setrlimit(RLIMIT_NOFILE, &limit);
+  std::cout << "open-file limit " << limit.rlim_cur << " (hard) for this process and the stack\n";
+  if (rlim_t(o.waiters + o.subscribers + 200) > limit.rlim_cur)
+    std::cout << "warning: " << o.waiters + o.subscribers
+              << " held connections exceed the open-file limit\n";
+
+  std::unique_ptr<Stack> started;
+  try {
+    started = std::make_unique<Stack>(o);
+  } catch (const std::exception& e) {
+    std::cerr << "backend_bench: " << e.what() << "\n";
+    return 1;
+  }
+  Stack& stack = *started;
+  std::cout << "stack under " << stack.dir << ": nginx :" << stack.proxy_port
+            << ", backend :" << stack.backend_port << ", PostgreSQL fsync on\n";
+  int rc = 0;
+  try {
+    auto body = std::string("{\"data\":\"sha512:") + std::string(128, 'a') + "\"}";
+    load(o, stack.proxy_port, {get_request("/nginx-static")}, 1);  // warm-up
+    load(o, stack.proxy_port, {post_request("/api/v1/ts/", body)}, 1);
+    auto fig_static = load(o, stack.proxy_port, {get_request("/nginx-static")}, o.seconds);
+    auto fig_proxy = load(o, stack.proxy_port, {post_request("/api/v1/ts/", body)}, o.seconds);
+    auto fig_direct = load(o, stack.backend_port, {post_request("/v1/ts/", body)}, o.seconds);
+    std::printf("\n%-44s %12s %9s %9s %8s %8s\n", "throughput", "req/s", "p50 ms", "p99 ms", "ok",
+                "failed");
+    std::printf("  %d keep-alive connections, %d client threads, %.0f s each\n", o.connections,
+                o.client_threads, o.seconds);
+    auto row = [](const char* name, const LoadFigures& f) {
+      std::printf("%-44s %12.0f %9.2f %9.2f %8llu %8llu\n", name, f.per_second, f.p50_ms, f.p99_ms,
+                  (unsigned long long)f.ok, (unsigned long long)f.failed);
+    };
+    row("nginx static GET /nginx-static", fig_static);
+    row("POST /api/v1/ts/ through nginx (durable)", fig_proxy);
+    row("POST /v1/ts/ directly to the backend", fig_direct);
+    std::printf("ratio through nginx / nginx static: %.2f (goal >= 0.4); direct / static: %.2f\n",
+                fig_proxy.per_second / fig_static.per_second,
+                fig_direct.per_second / fig_static.per_second);
+
+    auto h = held(o, stack);
+    int total = h.waiters_held + h.subscribers_joined;
+    std::printf(
+        "\nheld connections on one backend: %d waiters held (of %d), %d subscribers (of %d), "
+        "registered in %.1f s\n",
+        h.waiters_held, o.waiters, h.subscribers_joined, o.subscribers, h.register_seconds);
+    std::printf("backend RSS %ld -> %ld KiB: %.1f KiB per held connection (goal < 40)\n",
+                h.rss_before_kib, h.rss_after_kib,
+                total ? double(h.rss_after_kib - h.rss_before_kib) / total : 0.0);
+    std::printf(
+        "from the head's announcement: last waiter %.0f ms (p50 %.0f), %d with proof; "
+        "last subscriber %.0f ms (p50 %.0f), %d got it (goal < 250 ms)\n",
+        h.last_waiter_ms, h.p50_waiter_ms, h.waiters_with_proof, h.last_subscriber_ms,
+        h.p50_subscriber_ms, h.subscribers_with_head);
+
+    double fill_seconds = 0;
+    auto big = fill_main_tree(stack.database_url, o.intervals, fill_seconds);
+    std::printf("\nmain tree of %llu intervals computed (CompactRange) and COPYed in %.1f s\n",
+                (unsigned long long)o.intervals, fill_seconds);
+    int port = free_port();
+    pid_t backend = start_backend(big, port, stack.dir + "/big-backend.log");
+    auto deadline = Clock::now() + 60s;
+    while (Clock::now() < deadline && fetch(port, "/health").first != 200)
+      std::this_thread::sleep_for(100ms);
+    // Distinct random pairs, so most reads miss the backend's node cache.
+    std::mt19937_64 rng(42);
+    std::vector<std::string> requests;
+    for (int i = 0; i < 400000; ++i) {
+      uint64_t y = rng() % o.intervals, x = rng() % (y + 1);
+      requests.push_back(get_request("/v1/mth/" + std::to_string(x) + "/in/" + std::to_string(y)));
+    }
+    auto proofs = load(o, port, requests, o.proof_seconds);
+    std::printf(
+        "proof reads x in y (random, %d connections): %.0f per second, p50 %.2f ms, "
+        "p99 %.2f ms, %llu ok, %llu failed\n",
+        o.connections, proofs.per_second, proofs.p50_ms, proofs.p99_ms,
+        (unsigned long long)proofs.ok, (unsigned long long)proofs.failed);
+    kill(backend, SIGTERM);
+    waitpid(backend, nullptr, 0);
+  } catch (const std::exception& e) {
+    std::cerr << "backend_bench: " << e.what() << "\n";
+    rc = 1;
+  }
+  stack.stop();
+  if (!o.keep) run("rm -rf " + stack.dir);
+  return rc;
+}
