@@ -1,13 +1,13 @@
 // Worker benchmark: fills PostgreSQL with N pending ts, then times one
 // interval from start to committed head, phase by phase (see docs/performance.md).
 //
-//   worker_bench --database-url postgresql://ink@127.0.0.1:PORT/ink [--sizes 0,10000,100000,1000000]
+//   worker_bench --database-url postgresql://ink@127.0.0.1:PORT/ink [--sizes
+//   0,10000,100000,1000000]
 //
 // Each size runs in a fresh database created next to the given one (the
 // role needs CREATEDB). Prints one line per run; the empty interval is run
 // 50 times after a first interval and reported as median and 95th percentile.
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -138,9 +138,9 @@ int main(int argc, char** argv) {
       (void)seq.run_interval();  // interval 0, empty: the chain exists
       auto fill_start = std::chrono::steady_clock::now();
       fill(c, n);
-      double fill_ms = std::chrono::duration<double, std::milli>(
-                           std::chrono::steady_clock::now() - fill_start)
-                           .count();
+      double fill_ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - fill_start)
+              .count();
       auto out = seq.run_interval();
       if (out.row.ts_count != static_cast<uint64_t>(n)) {
         std::fprintf(stderr, "interval holds %llu ts, expected %lld\n",
@@ -150,7 +150,8 @@ int main(int argc, char** argv) {
       print("interval", n, out.times);
       std::printf("         (filling took %.0f ms, not counted)\n", fill_ms);
       c = PgConnection();
-      PgConnection::connect(url, "worker-bench").exec("DROP DATABASE ink_worker_bench_" + std::to_string(n));
+      PgConnection::connect(url, "worker-bench")
+          .exec("DROP DATABASE ink_worker_bench_" + std::to_string(n));
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "worker_bench: %s\n", e.what());

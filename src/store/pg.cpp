@@ -110,9 +110,8 @@ PgResult PgConnection::exec(const std::string& sql) {
 
 PgResult PgConnection::exec(const std::string& sql, const Params& params, bool binary_result) {
   if (!conn_) throw StoreError("not connected to PostgreSQL");
-  PgResult res(PQexecParams(conn_.get(), sql.c_str(), params.size(), nullptr,
-                            params.values_.data(), params.lengths_.data(), params.formats_.data(),
-                            binary_result ? 1 : 0));
+  PgResult res(PQexecParams(conn_.get(), sql.c_str(), params.size(), nullptr, params.values_.data(),
+                            params.lengths_.data(), params.formats_.data(), binary_result ? 1 : 0));
   auto st = PQresultStatus(res.get());
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
     throw StoreError(error_of(conn_.get(), res.get(), first_line(sql)), sqlstate_of(res.get()));

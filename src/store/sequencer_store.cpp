@@ -40,9 +40,7 @@ uint32_t read_be32(const uint8_t* p) {
   return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
 }
 
-uint64_t read_be64(const uint8_t* p) {
-  return (uint64_t{read_be32(p)} << 32) | read_be32(p + 4);
-}
+uint64_t read_be64(const uint8_t* p) { return (uint64_t{read_be32(p)} << 32) | read_be32(p + 4); }
 
 void write_be64(uint8_t* p, uint64_t v) {
   for (int i = 7; i >= 0; --i, v >>= 8) p[i] = static_cast<uint8_t>(v);
@@ -76,13 +74,11 @@ core::SignedHead to_signed_head(const StoredInterval& row, const std::string& au
   return head;
 }
 
-int64_t SequencerStore::close_clock() {
-  return conn_.exec("SELECT ink_close_clock()").int64(0, 0);
-}
+int64_t SequencerStore::close_clock() { return conn_.exec("SELECT ink_close_clock()").int64(0, 0); }
 
 std::optional<ChainTip> SequencerStore::chain_tip() {
   sync::PgResult r = conn_.exec("SELECT idx, ts_us, mth FROM interval ORDER BY idx DESC LIMIT 1",
-                          sync::Params{}, /*binary_result=*/true);
+                                sync::Params{}, /*binary_result=*/true);
   if (r.rows() == 0) return std::nullopt;
   return ChainTip{static_cast<uint64_t>(r.binary_int64(0, 0)), r.binary_int64(0, 1),
                   r.binary_hash(0, 2)};
@@ -101,9 +97,7 @@ std::vector<PendingTs> SequencerStore::pending_ts(std::optional<int64_t> after_u
   bool header_seen = false;
   bool trailer_seen = false;
   conn_.copy_out(sql, [&](std::string_view message) {
-    auto bad = [](const char* what) {
-      return StoreError(std::string("pending ts COPY: ") + what);
-    };
+    auto bad = [](const char* what) { return StoreError(std::string("pending ts COPY: ") + what); };
     const auto* p = reinterpret_cast<const uint8_t*>(message.data());
     const uint8_t* end = p + message.size();
     if (!header_seen) {
@@ -166,7 +160,8 @@ void SequencerStore::register_key(const core::PublicKey& public_key, const std::
   sync::Params p;
   p.text(key_id).bytes(public_key);
   conn_.exec(
-      "INSERT INTO signing_key (key_id, public_key) VALUES ($1, $2) ON CONFLICT (key_id) DO NOTHING",
+      "INSERT INTO signing_key (key_id, public_key) VALUES ($1, $2) ON CONFLICT (key_id) DO "
+      "NOTHING",
       p);
 }
 
@@ -174,15 +169,17 @@ IntervalTransaction::IntervalTransaction(sync::PgConnection& conn,
                                          const std::optional<ChainTip>& previous)
     : conn_(conn), previous_(previous), tx_(conn) {
   Lap lap;
-  sync::PgResult tip = conn_.exec("SELECT idx, mth FROM interval ORDER BY idx DESC LIMIT 1 FOR UPDATE",
-                                  sync::Params{}, /*binary_result=*/true);
+  sync::PgResult tip =
+      conn_.exec("SELECT idx, mth FROM interval ORDER BY idx DESC LIMIT 1 FOR UPDATE",
+                 sync::Params{}, /*binary_result=*/true);
   bool matches = previous ? (tip.rows() == 1 &&
                              static_cast<uint64_t>(tip.binary_int64(0, 0)) == previous->index &&
                              tip.binary_hash(0, 1) == previous->mth)
                           : tip.rows() == 0;
   if (!matches)
-    throw ChainMoved("the newest stored interval is not the one this worker extends "
-                     "(another writer appended); nothing written");
+    throw ChainMoved(
+        "the newest stored interval is not the one this worker extends "
+        "(another writer appended); nothing written");
   lap(times_.begin);
 }
 
@@ -286,7 +283,8 @@ void IntervalTransaction::write_interval(const StoredInterval& row,
       sync::copy_binary::field_length(head, nodes.size() * sizeof(core::Hash));
       conn_.copy_put(head);
       head.clear();
-      conn_.copy_put({reinterpret_cast<const char*>(nodes.data()), nodes.size() * sizeof(core::Hash)});
+      conn_.copy_put(
+          {reinterpret_cast<const char*>(nodes.data()), nodes.size() * sizeof(core::Hash)});
     }
     sync::copy_binary::trailer(head);
     conn_.copy_put(head);
@@ -325,8 +323,8 @@ std::vector<StoredInterval> SequencerStore::unannounced(int limit) {
   sync::Params p;
   p.int64(limit);
   sync::PgResult r = conn_.exec(std::string("SELECT ") + kIntervalColumns +
-                              " FROM interval WHERE NOT announced ORDER BY idx LIMIT $1",
-                          p, /*binary_result=*/true);
+                                    " FROM interval WHERE NOT announced ORDER BY idx LIMIT $1",
+                                p, /*binary_result=*/true);
   std::vector<StoredInterval> out;
   for (int i = 0; i < r.rows(); ++i) out.push_back(row_from_result(r, i));
   return out;
@@ -336,9 +334,9 @@ std::vector<StoredInterval> SequencerStore::recent_announced(int count) {
   sync::Params p;
   p.int64(count);
   sync::PgResult r = conn_.exec(std::string("SELECT * FROM (SELECT ") + kIntervalColumns +
-                              " FROM interval WHERE announced ORDER BY idx DESC LIMIT $1) "
-                              "AS newest ORDER BY idx",
-                          p, /*binary_result=*/true);
+                                    " FROM interval WHERE announced ORDER BY idx DESC LIMIT $1) "
+                                    "AS newest ORDER BY idx",
+                                p, /*binary_result=*/true);
   std::vector<StoredInterval> out;
   for (int i = 0; i < r.rows(); ++i) out.push_back(row_from_result(r, i));
   return out;

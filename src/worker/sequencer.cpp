@@ -128,8 +128,7 @@ IntervalOutcome Sequencer::run_interval() {
   // Declared before the transaction: if anything throws, the transaction is
   // rolled back first and then the future's destructor waits for the thread.
   std::future<core::IntervalTree> tree_future = std::async(
-      pending.size() >= kThreadedBuildMin ? std::launch::async : std::launch::deferred,
-      build_tree);
+      pending.size() >= kThreadedBuildMin ? std::launch::async : std::launch::deferred, build_tree);
 
   store::StoredInterval& row = out.row;
   row.index = tip_ ? tip_->index + 1 : 0;

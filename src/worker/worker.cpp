@@ -57,8 +57,10 @@ bool Worker::lock_alive() {
     lock_conn_.exec("SELECT 1");
     return true;
   } catch (const store::StoreError& e) {
-    spdlog::error("lost the worker lock connection ({}); sequencing stops until the lock is "
-                  "re-acquired", e.what());
+    spdlog::error(
+        "lost the worker lock connection ({}); sequencing stops until the lock is "
+        "re-acquired",
+        e.what());
     lock_held_ = false;
     lock_conn_ = store::sync::PgConnection();
     return false;
@@ -69,7 +71,8 @@ bool Worker::ensure_lock(const std::atomic<bool>& stop) {
   if (lock_held_) return true;
   if (!lock_conn_.usable())
     lock_conn_ = store::sync::PgConnection::connect(config_.database_url, "ink-worker-lock");
-  auto poll = milliseconds(static_cast<int64_t>(std::clamp(config_.interval_seconds * 250, 20.0, 250.0)));
+  auto poll =
+      milliseconds(static_cast<int64_t>(std::clamp(config_.interval_seconds * 250, 20.0, 250.0)));
   bool told = false;
   while (!stop) {
     store::sync::Params p;

@@ -31,7 +31,8 @@ TEST(Schema, MigrationsAreIdempotentAndVersionsAreChecked) {
     store::check_schema(c.get());
     FAIL() << "an empty database must be refused";
   } catch (const store::SchemaMismatch& e) {
-    EXPECT_NE(std::string(e.what()).find("no unchanging.ink schema"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("no unchanging.ink schema"), std::string::npos)
+        << e.what();
   }
   auto first = store::migrate(c.get());
   EXPECT_EQ(static_cast<int>(first.size()), store::known_schema_version());
@@ -46,7 +47,8 @@ TEST(Schema, MigrationsAreIdempotentAndVersionsAreChecked) {
   auto run = worker_run(db, "schema");
   auto worker = start_worker(run);
   EXPECT_EQ(worker->wait(), 2) << "the worker refuses an unknown schema version";
-  EXPECT_TRUE(log_contains(run.log_path, "newer than this program knows")) << read_file(run.log_path);
+  EXPECT_TRUE(log_contains(run.log_path, "newer than this program knows"))
+      << read_file(run.log_path);
   EXPECT_EQ(count(db, "SELECT count(*) FROM interval"), 0);
 }
 
@@ -120,7 +122,8 @@ TEST(Worker, PublishesEachHeadOnMthLive) {
   worker->signal(SIGTERM);
   worker->wait();
   for (size_t i = 0; i < heads.size(); ++i) {
-    EXPECT_EQ(heads[i].interval.index, heads[0].interval.index + i) << "heads in order, none skipped";
+    EXPECT_EQ(heads[i].interval.index, heads[0].interval.index + i)
+        << "heads in order, none skipped";
     EXPECT_EQ(core::to_hex(heads[i].mth),
               query_value(db, "SELECT encode(mth, 'hex') FROM interval WHERE idx = " +
                                   std::to_string(heads[i].interval.index)));
@@ -179,8 +182,8 @@ TEST(Worker, SecondWorkerWaitsAndTakesOverWhenTheFirstDies) {
   a->signal(SIGKILL);
   a->wait();
   auto killed = std::chrono::steady_clock::now();
-  ASSERT_TRUE(wait_until([&] { return count(db, "SELECT max(idx) FROM interval") > before + 1; },
-                         10s))
+  ASSERT_TRUE(
+      wait_until([&] { return count(db, "SELECT max(idx) FROM interval") > before + 1; }, 10s))
       << read_file(run_b.log_path);
   auto took = std::chrono::steady_clock::now() - killed;
   // Two new heads within about two intervals of the first worker's death.
@@ -201,8 +204,9 @@ TEST(Worker, AnnouncesHeadsCommittedWhileRedisWasDown) {
   stop_redis();
   insert_ts(db, 50);
   auto unsequenced = [&] {
-    return count(db, "SELECT count(*) FROM ts t WHERE NOT EXISTS "
-                     "(SELECT 1 FROM ts_leaf l WHERE l.id = t.id)");
+    return count(db,
+                 "SELECT count(*) FROM ts t WHERE NOT EXISTS "
+                 "(SELECT 1 FROM ts_leaf l WHERE l.id = t.id)");
   };
   ASSERT_TRUE(wait_until(
       [&] {
@@ -210,7 +214,8 @@ TEST(Worker, AnnouncesHeadsCommittedWhileRedisWasDown) {
                count(db, "SELECT count(*) FROM interval WHERE NOT announced") >= 5;
       },
       10s))
-      << "the worker keeps sequencing without Redis\n" << read_file(run.log_path);
+      << "the worker keeps sequencing without Redis\n"
+      << read_file(run.log_path);
   start_redis();
   ASSERT_TRUE(wait_sequenced(db, 8, 20000)) << read_file(run.log_path);
   EXPECT_TRUE(log_contains(run.log_path, "cannot announce head"));
@@ -227,8 +232,9 @@ TEST(Worker, RecoversWhenItsDatabaseConnectionsAreKilled) {
   ASSERT_TRUE(wait_sequenced(db, 2)) << read_file(run.log_path);
   for (int round = 0; round < 3; ++round) {
     insert_ts(db, 40);
-    query_value(db, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                    "WHERE application_name LIKE 'ink-worker%' AND datname = current_database()");
+    query_value(db,
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE application_name LIKE 'ink-worker%' AND datname = current_database()");
     std::this_thread::sleep_for(300ms);
   }
   int64_t before = count(db, "SELECT count(*) FROM interval");
@@ -253,10 +259,13 @@ TEST(Worker, RetentionDeletesOldProofRecordsAndKeepsHeads) {
   ASSERT_GT(intervals_with_ts, 0);
   ASSERT_TRUE(wait_until([&] { return count(db, "SELECT count(*) FROM ts") == 0; }, 15s))
       << read_file(run.log_path);
-  ASSERT_TRUE(wait_until([&] {
-    return count(db, "SELECT count(*) FROM interval_level l JOIN interval i USING (idx) "
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return count(db,
+                     "SELECT count(*) FROM interval_level l JOIN interval i USING (idx) "
                      "WHERE i.ts_us < (SELECT max(ts_us) FROM interval) - 3000000") == 0;
-  }, 15s));
+      },
+      15s));
   EXPECT_EQ(count(db, "SELECT count(*) FROM ts_leaf"), 0);
   EXPECT_EQ(count(db, "SELECT count(*) FROM interval WHERE ts_count > 0"), intervals_with_ts)
       << "intervals are kept for ever";
