@@ -451,6 +451,14 @@ HeldFigures held(const Options& o, Stack& stack) {
   }
   if (!wms.empty()) f.last_waiter_ms = *std::max_element(wms.begin(), wms.end());
   if (!sms.empty()) f.last_subscriber_ms = *std::max_element(sms.begin(), sms.end());
+  if (!wms.empty()) {
+    // The spread says whether answers trickle out or come in steps (one per head).
+    std::printf(
+        "waiter answers after the announcement, ms: p10 %.0f, p25 %.0f, p50 %.0f, p75 %.0f, "
+        "p90 %.0f\n",
+        percentile(wms, 0.1), percentile(wms, 0.25), percentile(wms, 0.5), percentile(wms, 0.75),
+        percentile(wms, 0.9));
+  }
   f.p50_waiter_ms = percentile(wms, 0.5);
   f.p50_subscriber_ms = percentile(sms, 0.5);
   f.failed = failed;
