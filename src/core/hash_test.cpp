@@ -9,20 +9,13 @@
 #include <vector>
 
 #include "core/encoding.h"
+#include "core/test_vectors.h"
 
 namespace ink::core {
 namespace {
 
-nlohmann::json load_vectors() {
-  std::ifstream in(INK_VECTORS_PATH);
-  return nlohmann::json::parse(in);
-}
-
-Hash hex_hash(const std::string& hex) {
-  auto parsed = hash_from_hex(hex);
-  EXPECT_TRUE(parsed.ok()) << hex;
-  return parsed.ok() ? *parsed : Hash{};
-}
+using test_vectors::load_vectors;
+using test_vectors::hex_hash;
 
 Bytes hex_bytes(const std::string& hex) {
   auto parsed = from_hex(hex);

@@ -9,27 +9,15 @@
 #include <vector>
 
 #include "core/encoding.h"
+#include "core/test_vectors.h"
 #include "core/merkle.h"
 
 namespace ink::core {
 namespace {
 
-nlohmann::json load_vectors() {
-  std::ifstream in(INK_VECTORS_PATH);
-  return nlohmann::json::parse(in);
-}
-
-Hash hex_hash(const std::string& hex) {
-  auto parsed = hash_from_hex(hex);
-  EXPECT_TRUE(parsed.ok()) << hex;
-  return parsed.ok() ? *parsed : Hash{};
-}
-
-std::vector<Hash> hex_hashes(const nlohmann::json& list) {
-  std::vector<Hash> out;
-  for (const auto& item : list) out.push_back(hex_hash(item));
-  return out;
-}
+using test_vectors::load_vectors;
+using test_vectors::hex_hash;
+using test_vectors::hex_hashes;
 
 void flip_bit(Hash& hash, size_t bit) { hash[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8)); }
 
