@@ -11,6 +11,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <deque>
+#include <mutex>
+#include <unordered_set>
 
 namespace ink::server {
 
@@ -55,6 +57,15 @@ tcp::endpoint parse_listen(const std::string& listen) {
   return {asio::ip::make_address(host), static_cast<unsigned short>(p)};
 }
 
+// What stop() needs to close a keep-alive connection that sits between
+// requests. Touched only on the connection's strand, except the registry.
+struct ConnectionHandle {
+  asio::any_io_executor executor;
+  beast::tcp_stream* stream = nullptr;  // nullptr once the session no longer owns it
+  const beast::flat_buffer* buffer = nullptr;
+  bool idle = false;  // waiting for the first byte of the next request
+};
+
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   Impl(asio::io_context& io_, const Config& config_, Api& api_, pubsub::Hub& hub_,
        Metrics& metrics_, std::atomic<bool>& stopping_)
@@ -79,6 +90,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
                              const std::string& message,
                              const http::request_parser<http::string_body>* parser);
   void refuse(tcp::socket& socket);
+  void close_idle_connections();
 
   asio::io_context& io;
   const Config& config;
@@ -88,7 +100,25 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   std::atomic<bool>& stopping;
   tcp::acceptor acceptor;
   std::vector<asio::ip::address> trusted;
+  std::mutex connections_mutex;
+  std::unordered_set<std::shared_ptr<ConnectionHandle>> connections;
 };
+
+// On shutdown a connection waiting for its next request has nothing to
+// finish: close it now instead of letting the drain wait for the peer (an
+// upstream keep-alive pool such as nginx's never closes on its own). A
+// connection mid-request is left alone and answers with `Connection: close`.
+void Server::Impl::close_idle_connections() {
+  std::vector<std::shared_ptr<ConnectionHandle>> all;
+  {
+    std::lock_guard lock(connections_mutex);
+    all.assign(connections.begin(), connections.end());
+  }
+  for (auto& handle : all)
+    asio::post(handle->executor, [handle] {
+      if (handle->stream && handle->idle && handle->buffer->size() == 0) handle->stream->cancel();
+    });
+}
 
 // A live-feed subscriber: heads queue on the session's strand and one writer
 // sends them in order; a queue over the limit means the client cannot keep
@@ -249,6 +279,23 @@ awaitable<void> Server::Impl::session(tcp::socket socket) {
   socket.set_option(tcp::no_delay(true), ec);
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
+  auto handle = std::make_shared<ConnectionHandle>();
+  handle->executor = stream.get_executor();
+  handle->stream = &stream;
+  handle->buffer = &buffer;
+  {
+    std::lock_guard lock(connections_mutex);
+    connections.insert(handle);
+  }
+  struct Unregister {
+    Impl& impl;
+    std::shared_ptr<ConnectionHandle> handle;
+    ~Unregister() {
+      handle->stream = nullptr;
+      std::lock_guard lock(impl.connections_mutex);
+      impl.connections.erase(handle);
+    }
+  } unregister{*this, handle};
   const auto read_timeout = std::chrono::milliseconds(int64_t(config.read_timeout_seconds * 1000));
   for (;;) {
     http::request_parser<http::string_body> parser;
@@ -256,7 +303,12 @@ awaitable<void> Server::Impl::session(tcp::socket socket) {
     parser.body_limit(config.max_body_bytes);
     // One deadline for the whole request: trickling bytes cannot extend it.
     stream.expires_after(read_timeout);
+    // stop() sets `stopping` before it looks for idle connections, so one
+    // that gets here later sees the flag and closes by itself.
+    if (stopping && buffer.size() == 0) break;
+    handle->idle = true;
     co_await http::async_read_header(stream, buffer, parser, with_ec(ec));
+    handle->idle = false;
     if (ec) {
       if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
           ec == asio::error::eof || ec == asio::error::connection_reset ||
@@ -300,6 +352,7 @@ awaitable<void> Server::Impl::session(tcp::socket socket) {
         break;
       }
       stream.expires_never();
+      handle->stream = nullptr;  // the live session owns it now; hub.close_all() closes it
       auto live = std::make_shared<LiveSession>(std::move(stream), *this);
       auto upgrade = parser.release();
       co_await live->run(std::move(upgrade));
@@ -395,6 +448,7 @@ void Server::stop() {
     impl->acceptor.close(ec);
   });
   impl_->hub.close_all();
+  impl_->close_idle_connections();
 }
 
 }  // namespace ink::server

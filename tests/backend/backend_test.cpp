@@ -373,6 +373,58 @@ TEST(Backend, LiveFeedSendsConsecutiveConsistentHeads) {
   EXPECT_EQ(http_get(s.base, "/api/health").status, 200);
 }
 
+// A keep-alive connection opened on 127.0.0.1:port that has had one answer
+// and now sits waiting for its next request, as an upstream pool keeps it.
+int idle_keep_alive_connection(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(uint16_t(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    close(fd);
+    return -1;
+  }
+  const std::string request = "GET /api/health HTTP/1.1\r\nHost: test\r\n\r\n";
+  send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+  std::string got;
+  char chunk[4096];
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  while (got.find("\r\n\r\n") == std::string::npos) {
+    auto n = recv(fd, chunk, sizeof chunk, 0);
+    if (n <= 0) break;
+    got.append(chunk, size_t(n));
+  }
+  if (got.rfind("HTTP/1.1 200", 0) != 0 || got.find("Connection: close") != std::string::npos) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+TEST(Backend, SigtermClosesIdleKeepAliveConnectionsAtOnce) {
+  Stack s;
+  ASSERT_TRUE(s.ready());
+  std::vector<int> idle;
+  for (int i = 0; i < 8; ++i) {
+    int fd = idle_keep_alive_connection(s.port);
+    ASSERT_GE(fd, 0) << "no keep-alive answer on connection " << i;
+    idle.push_back(fd);
+  }
+  s.backend->signal(SIGTERM);
+  // The drain would otherwise wait its full 5 s for these peers to hang up.
+  auto exited = std::async(std::launch::async, [&s] { return s.backend->wait(); });
+  ASSERT_EQ(exited.wait_for(2s), std::future_status::ready)
+      << "backend still running 2 s after SIGTERM with idle keep-alive connections";
+  EXPECT_EQ(exited.get(), 0);
+  for (int fd : idle) {
+    char byte;
+    EXPECT_EQ(recv(fd, &byte, 1, 0), 0) << "idle connection not closed by the server";
+    close(fd);
+  }
+}
+
 TEST(Backend, RestartDuringWaitsLosesNoAcceptedTs) {
   Stack s;
   ASSERT_TRUE(s.ready());
