@@ -34,17 +34,7 @@ using test::http_post_json;
 
 constexpr const char* kAuthority = "backend-test.ink";
 
-int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
+using test::free_port;
 
 Json parse_json(const std::string& body) { return Json::parse(body, nullptr, false); }
 

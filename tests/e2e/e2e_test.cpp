@@ -27,16 +27,7 @@ using core::Json;
 using test::http_get;
 using test::http_post_json;
 
-std::map<std::string, std::string> read_env_file(const std::string& path) {
-  std::map<std::string, std::string> m;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    auto eq = line.find('=');
-    if (eq != std::string::npos) m[line.substr(0, eq)] = line.substr(eq + 1);
-  }
-  return m;
-}
+using test::read_env_file;
 
 std::string getenv_or(const char* key, const std::string& fallback) {
   const char* v = std::getenv(key);

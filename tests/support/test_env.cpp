@@ -1,6 +1,9 @@
 #include "support/test_env.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <libpq-fe.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -18,18 +21,33 @@ extern char** environ;
 
 namespace ink::test {
 
+std::map<std::string, std::string> read_env_file(const std::string& path) {
+  std::map<std::string, std::string> m;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto eq = line.find('=');
+    if (eq != std::string::npos) m[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return m;
+}
+
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
 const std::map<std::string, std::string>& test_env() {
   static const std::map<std::string, std::string> values = [] {
-    std::map<std::string, std::string> m;
     const char* path = std::getenv("INK_TEST_ENV");
-    if (!path) return m;
-    std::ifstream in(path);
-    std::string line;
-    while (std::getline(in, line)) {
-      auto eq = line.find('=');
-      if (eq != std::string::npos) m[line.substr(0, eq)] = line.substr(eq + 1);
-    }
-    return m;
+    return path ? read_env_file(path) : std::map<std::string, std::string>{};
   }();
   return values;
 }

@@ -12,6 +12,12 @@
 
 namespace ink::test {
 
+// KEY=VALUE lines of a shell-style env file (as scripts/services.sh writes).
+std::map<std::string, std::string> read_env_file(const std::string& path);
+
+// A TCP port on 127.0.0.1 that was free a moment ago.
+int free_port();
+
 // Values from $INK_TEST_ENV: DATABASE_URL, REDIS_URL, PG_PORT, REDIS_PORT.
 const std::map<std::string, std::string>& test_env();
 std::string env_value(const std::string& key);  // test_env() first, then getenv; "" if unset
