@@ -24,9 +24,8 @@ std::array<int8_t, 256> reverse_table(const char* alphabet) {
   return table;
 }
 
-std::string encode_base64(ByteView bytes, const char* alphabet, bool pad) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
+void append_encoded_base64(std::string& out, ByteView bytes, const char* alphabet, bool pad) {
+  out.reserve(out.size() + (bytes.size() + 2) / 3 * 4);
   size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
     uint32_t v = (uint32_t{bytes[i]} << 16) | (uint32_t{bytes[i + 1]} << 8) | bytes[i + 2];
@@ -48,6 +47,11 @@ std::string encode_base64(ByteView bytes, const char* alphabet, bool pad) {
     out += alphabet[(v >> 6) & 63];
     if (pad) out += '=';
   }
+}
+
+std::string encode_base64(ByteView bytes, const char* alphabet, bool pad) {
+  std::string out;
+  append_encoded_base64(out, bytes, alphabet, pad);
   return out;
 }
 
@@ -124,6 +128,10 @@ Result<Hash> hash_from_hex(std::string_view hex) {
 
 std::string to_base64(ByteView bytes) { return encode_base64(bytes, kBase64, true); }
 
+void append_base64(std::string& out, ByteView bytes) {
+  append_encoded_base64(out, bytes, kBase64, true);
+}
+
 Result<Bytes> from_base64(std::string_view text) {
   static const auto table = reverse_table(kBase64);
   if (text.size() % 4 != 0) {
@@ -141,8 +149,8 @@ Result<Hash> hash_from_base64(std::string_view text) {
   auto bytes = from_base64(text);
   if (!bytes) return bytes.error();
   if (bytes->size() != 32) {
-    return make_error(ErrorCode::kInvalidArgument, "hash: expected 32 bytes, got " +
-                                                       std::to_string(bytes->size()));
+    return make_error(ErrorCode::kInvalidArgument,
+                      "hash: expected 32 bytes, got " + std::to_string(bytes->size()));
   }
   Hash h;
   std::copy(bytes->begin(), bytes->end(), h.begin());
@@ -183,8 +191,8 @@ bool is_valid_utf8(std::string_view text) {
       if ((cc & 0xC0) != 0x80) return false;
       cp = (cp << 6) | (cc & 0x3F);
     }
-    if (cp < min) return false;                     // overlong form
-    if (cp > 0x10FFFF) return false;                // beyond Unicode
+    if (cp < min) return false;                      // overlong form
+    if (cp > 0x10FFFF) return false;                 // beyond Unicode
     if (cp >= 0xD800 && cp <= 0xDFFF) return false;  // UTF-16 surrogate
     i += len;
   }

@@ -17,6 +17,7 @@ Result<Bytes> from_hex(std::string_view hex);
 Result<Hash> hash_from_hex(std::string_view hex);  // exactly 64 hex digits
 
 std::string to_base64(ByteView bytes);
+void append_base64(std::string& out, ByteView bytes);  // to_base64 without a new string
 Result<Bytes> from_base64(std::string_view text);
 Result<Hash> hash_from_base64(std::string_view text);  // exactly 32 bytes
 

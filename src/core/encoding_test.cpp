@@ -34,9 +34,13 @@ TEST(Hex, HashNeedsExactly64Digits) {
 
 // RFC 4648 section 10 test vectors.
 TEST(Base64, Rfc4648Vectors) {
-  const std::pair<const char*, const char*> cases[] = {
-      {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},         {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  const std::pair<const char*, const char*> cases[] = {{"", ""},
+                                                       {"f", "Zg=="},
+                                                       {"fo", "Zm8="},
+                                                       {"foo", "Zm9v"},
+                                                       {"foob", "Zm9vYg=="},
+                                                       {"fooba", "Zm9vYmE="},
+                                                       {"foobar", "Zm9vYmFy"}};
   for (const auto& [plain, encoded] : cases) {
     EXPECT_EQ(to_base64(as_bytes(plain)), encoded);
     auto decoded = from_base64(encoded);
@@ -54,15 +58,15 @@ TEST(Base64, UsesStandardAlphabet) {
 }
 
 TEST(Base64, RejectsMalformed) {
-  EXPECT_FALSE(from_base64("Zg"));        // padding missing
-  EXPECT_FALSE(from_base64("Zg="));       // padding short
-  EXPECT_FALSE(from_base64("Zg==="));     // too much padding
-  EXPECT_FALSE(from_base64("Z==="));      // lone character
+  EXPECT_FALSE(from_base64("Zg"));     // padding missing
+  EXPECT_FALSE(from_base64("Zg="));    // padding short
+  EXPECT_FALSE(from_base64("Zg==="));  // too much padding
+  EXPECT_FALSE(from_base64("Z==="));   // lone character
   EXPECT_FALSE(from_base64("===="));
-  EXPECT_FALSE(from_base64("Zm=v"));      // padding inside
-  EXPECT_FALSE(from_base64("Zh=="));      // non-zero trailing bits
+  EXPECT_FALSE(from_base64("Zm=v"));  // padding inside
+  EXPECT_FALSE(from_base64("Zh=="));  // non-zero trailing bits
   EXPECT_FALSE(from_base64("Zm9vYh=="));
-  EXPECT_FALSE(from_base64("Zm9 v"));     // space
+  EXPECT_FALSE(from_base64("Zm9 v"));  // space
   EXPECT_FALSE(from_base64("Zm9v\n"));
   EXPECT_FALSE(from_base64(std::string_view("Zm\0v", 4)));
 }
@@ -85,6 +89,13 @@ TEST(Base64, RandomRoundTrips) {
     EXPECT_EQ(*from_base64url(to_base64url(b)), b);
     EXPECT_EQ(*from_hex(to_hex(b)), b);
   }
+}
+
+TEST(Base64, AppendKeepsWhatIsThere) {
+  std::string out = "x:";
+  append_base64(out, as_bytes(std::string_view("fo")));
+  append_base64(out, as_bytes(std::string_view("foobar")));
+  EXPECT_EQ(out, "x:Zm8=Zm9vYmFy");
 }
 
 TEST(Base64, HashFromBase64NeedsThirtyTwoBytes) {
@@ -115,7 +126,7 @@ TEST(Utf8, RejectsInvalidText) {
   EXPECT_FALSE(is_valid_utf8("\xF4\x90\x80\x80"));  // beyond U+10FFFF
   EXPECT_FALSE(is_valid_utf8("\xF8\x88\x80\x80\x80"));
   EXPECT_FALSE(is_valid_utf8("\xFF"));
-  EXPECT_FALSE(is_valid_utf8("ok\xE4\xB8"));        // truncated at the end
+  EXPECT_FALSE(is_valid_utf8("ok\xE4\xB8"));  // truncated at the end
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "core/protocol.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "core/clock.h"
 #include "core/compact.h"
@@ -130,6 +131,69 @@ Json to_json(const TsAnswer& v) {
               {"proof", v.proof ? to_json(*v.proof) : Json(nullptr)}};
 }
 
+namespace {
+
+// A JSON string; the common case (ids, clock readings) needs no escaping.
+void append_json_string(std::string& out, std::string_view s) {
+  bool plain = std::all_of(s.begin(), s.end(), [](char c) {
+    return c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20;
+  });
+  if (plain) {
+    out += '"';
+    out += s;
+    out += '"';
+  } else {
+    out += Json(std::string(s)).dump(-1, ' ', false, Json::error_handler_t::replace);
+  }
+}
+
+void append_quoted_base64(std::string& out, const Hash& h) {
+  out += '"';
+  append_base64(out, h);
+  out += '"';
+}
+
+}  // namespace
+
+SharedHeadJson::SharedHeadJson(const SignedHead& head)
+    : interval_(std::to_string(head.interval.index)) {
+  // The proof's members are sorted by name (a, head, inclusion, interval, ith,
+  // mth, path): serialize it once with a = 0 and no path, keep what lies between.
+  TsProof probe{0, {}, head};
+  const std::string whole = to_wire_json(to_json(probe)).dump();
+  const std::string front = "{\"a\":0,", back = ",\"path\":[]}";
+  if (whole.size() < front.size() + back.size() || whole.compare(0, front.size(), front) != 0 ||
+      whole.compare(whole.size() - back.size(), back.size(), back) != 0)
+    throw std::logic_error("proof JSON does not have the expected member order");
+  proof_rest_ = whole.substr(front.size() - 1, whole.size() - front.size() - back.size() + 1);
+}
+
+std::string SharedHeadJson::answer(const Hash& hash, std::string_view timestamp,
+                                   std::string_view id, uint64_t a,
+                                   std::span<const Hash> path) const {
+  // Members sorted by name: hash, id, interval, proof, timestamp, typ, version.
+  std::string out;
+  out.reserve(proof_rest_.size() + 48 * path.size() + 200);
+  out += "{\"hash\":";
+  append_quoted_base64(out, hash);
+  out += ",\"id\":";
+  append_json_string(out, id);
+  out += ",\"interval\":";
+  out += interval_;
+  out += ",\"proof\":{\"a\":";
+  out += std::to_string(a);
+  out += proof_rest_;
+  out += ",\"path\":[";
+  for (size_t i = 0; i < path.size(); ++i) {
+    if (i) out += ',';
+    append_quoted_base64(out, path[i]);
+  }
+  out += "]},\"timestamp\":";
+  append_json_string(out, timestamp);
+  out += ",\"typ\":\"ts\",\"version\":\"1\"}";
+  return out;
+}
+
 Json to_json(const ProofFile& v) {
   return Json{{"format", "unchanging.ink/proof"},
               {"version", 1},
@@ -160,9 +224,7 @@ class FieldReader {
 
   bool ok() const { return !error_; }
   Error error() const { return *error_; }
-  std::string path(const char* name) const {
-    return where_.empty() ? name : where_ + "." + name;
-  }
+  std::string path(const char* name) const { return where_.empty() ? name : where_ + "." + name; }
 
   // The field, or nullptr (and an error unless `optional`) when missing.
   const Json* get(const char* name, bool optional = false) {
@@ -275,8 +337,8 @@ class FieldReader {
       return fail(name, "expected bytes (base64 text in JSON)");
     }
     if (bytes.size() != N) {
-      return fail(name, "expected " + std::to_string(N) + " bytes, got " +
-                            std::to_string(bytes.size()));
+      return fail(name,
+                  "expected " + std::to_string(N) + " bytes, got " + std::to_string(bytes.size()));
     }
     std::copy(bytes.begin(), bytes.end(), out.begin());
   }
@@ -331,16 +393,25 @@ Result<SignedHead> parse_head(const Json& j, const std::string& where) {
   v.mth = r.fixed_bytes<32>("mth");
   if (const Json* interval = r.get("interval")) {
     auto parsed = parse_interval(*interval, r.path("interval"));
-    if (parsed) v.interval = std::move(*parsed); else r.adopt(parsed.error());
+    if (parsed)
+      v.interval = std::move(*parsed);
+    else
+      r.adopt(parsed.error());
   }
   if (const Json* inclusion = r.get("inclusion")) {
     auto parsed = parse_inclusion(*inclusion, r.path("inclusion"));
-    if (parsed) v.inclusion = std::move(*parsed); else r.adopt(parsed.error());
+    if (parsed)
+      v.inclusion = std::move(*parsed);
+    else
+      r.adopt(parsed.error());
   }
   if (const Json* consistency = r.get("consistency", /*optional=*/true);
       consistency && !consistency->is_null()) {
     auto parsed = parse_consistency(*consistency, r.path("consistency"));
-    if (parsed) v.consistency = std::move(*parsed); else r.adopt(parsed.error());
+    if (parsed)
+      v.consistency = std::move(*parsed);
+    else
+      r.adopt(parsed.error());
   }
   v.signature = r.fixed_bytes<64>("signature");
   v.key = r.key_id_hex("key");
@@ -357,11 +428,17 @@ Result<TsProof> parse_ts_proof(const Json& j, const std::string& where) {
   const std::string mth = r.text("mth");
   if (const Json* interval = r.get("interval")) {
     auto parsed = parse_interval(*interval, r.path("interval"));
-    if (parsed) v.head.interval = std::move(*parsed); else r.adopt(parsed.error());
+    if (parsed)
+      v.head.interval = std::move(*parsed);
+    else
+      r.adopt(parsed.error());
   }
   if (const Json* inclusion = r.get("inclusion")) {
     auto parsed = parse_inclusion(*inclusion, r.path("inclusion"));
-    if (parsed) v.head.inclusion = std::move(*parsed); else r.adopt(parsed.error());
+    if (parsed)
+      v.head.inclusion = std::move(*parsed);
+    else
+      r.adopt(parsed.error());
   }
   uint64_t head_interval = 0;
   if (const Json* head = r.get("head")) {
@@ -410,7 +487,10 @@ Result<TsAnswer> parse_ts_answer(const Json& j, const std::string& where) {
   }
   if (const Json* proof = r.get("proof", /*optional=*/true); proof && !proof->is_null()) {
     auto parsed = parse_ts_proof(*proof, r.path("proof"));
-    if (parsed) v.proof = std::move(*parsed); else r.adopt(parsed.error());
+    if (parsed)
+      v.proof = std::move(*parsed);
+    else
+      r.adopt(parsed.error());
   }
   if (r.ok() && v.proof && v.interval && *v.interval != v.proof->head.interval.index) {
     r.fail("interval", "differs from proof.interval.index");
@@ -423,9 +503,7 @@ Result<TsAnswer> parse_ts_answer(const Json& j, const std::string& where) {
 
 Result<IntervalRecord> interval_from_json(const Json& j) { return parse_interval(j, ""); }
 Result<InclusionProof> inclusion_from_json(const Json& j) { return parse_inclusion(j, ""); }
-Result<ConsistencyProof> consistency_from_json(const Json& j) {
-  return parse_consistency(j, "");
-}
+Result<ConsistencyProof> consistency_from_json(const Json& j) { return parse_consistency(j, ""); }
 Result<SignedHead> head_from_json(const Json& j) { return parse_head(j, ""); }
 Result<TsProof> ts_proof_from_json(const Json& j) { return parse_ts_proof(j, ""); }
 Result<TsAnswer> ts_answer_from_json(const Json& j) { return parse_ts_answer(j, ""); }
@@ -452,7 +530,10 @@ Result<ProofFile> proof_file_from_json(const Json& j) {
   }
   if (const Json* ts = r.get("timestamp")) {
     auto parsed = parse_ts_answer(*ts, "timestamp");
-    if (parsed) v.timestamp = std::move(*parsed); else r.adopt(parsed.error());
+    if (parsed)
+      v.timestamp = std::move(*parsed);
+    else
+      r.adopt(parsed.error());
   }
   if (!r.ok()) return r.error();
   return v;

@@ -6,6 +6,7 @@
 // they read both wire formats, and reject anything malformed with a message.
 
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -79,9 +80,26 @@ struct ProofFile {
 Json to_json(const IntervalRecord& v);
 Json to_json(const InclusionProof& v);
 Json to_json(const ConsistencyProof& v);
-Json to_json(const SignedHead& v);      // the head object of PROTOCOL.md
-Json to_json(const TsProof& v);         // PROOF
+Json to_json(const SignedHead& v);  // the head object of PROTOCOL.md
+Json to_json(const TsProof& v);     // PROOF
 Json to_json(const TsAnswer& v);
+
+// The JSON text of answers whose proofs share one head, byte for byte what
+// to_wire_json(to_json(answer)).dump() gives. Everything that depends only on
+// the head (ith, mth, interval, inclusion, the signed head) is serialized once
+// here, so answering the thousands of waiters of one head costs little more
+// than writing their paths.
+class SharedHeadJson {
+ public:
+  explicit SharedHeadJson(const SignedHead& head);
+  // The answer for a ts with proof (a, path) under this head.
+  std::string answer(const Hash& hash, std::string_view timestamp, std::string_view id, uint64_t a,
+                     std::span<const Hash> path) const;
+
+ private:
+  std::string interval_;    // the head's index, as JSON
+  std::string proof_rest_;  // the proof's members from "head" to "mth", between a and path
+};
 Json to_json(const ProofFile& v);
 Json keys_json(std::span<const PublicKey> keys);  // [{"key","public_key","algorithm"}]
 

@@ -28,8 +28,8 @@ TEST(Protocol, TimestampHashVectors) {
     EXPECT_EQ(to_hex(ts_hash(data, timestamp)), v["hash"].get<std::string>()) << data;
     // The hand-ordered writer agrees with the generic canonical encoder.
     EXPECT_EQ(ts_cbor(data, timestamp),
-              cbor_encode(Json{{"data", data}, {"timestamp", timestamp}, {"typ", "ts"},
-                               {"version", "1"}}));
+              cbor_encode(
+                  Json{{"data", data}, {"timestamp", timestamp}, {"typ", "ts"}, {"version", "1"}}));
   }
 }
 
@@ -171,6 +171,46 @@ TEST(ProtocolJson, ProofObjectShape) {
   EXPECT_TRUE(k["interval"].is_null());
 }
 
+TEST(ProtocolJson, SharedHeadJsonIsTheGenericAnswerByteForByte) {
+  // Heads of different shapes: index 0 and large, with and without inclusion
+  // nodes and consistency proof, an authority that needs escaping.
+  std::vector<SignedHead> heads;
+  SignedHead head = sample_head();
+  heads.push_back(head);
+  head.consistency.reset();
+  head.inclusion.nodes.clear();
+  head.interval.index = 0;
+  head.inclusion.head = head.inclusion.leaf = 0;
+  heads.push_back(head);
+  head = sample_head();
+  head.interval.index = 9007199254740993ULL;  // above 2^53
+  head.inclusion.nodes.assign(40, filled(77));
+  head.authority = "ex\"ample.org/\u00e9";
+  heads.push_back(head);
+
+  size_t compared = 0;
+  for (const SignedHead& h : heads) {
+    const SharedHeadJson shared(h);
+    for (size_t length : {0, 1, 2, 7, 20, 64}) {
+      for (uint64_t a : {uint64_t(0), uint64_t(1), uint64_t(length), uint64_t(1) << 40}) {
+        TsAnswer answer;
+        answer.hash = filled(uint8_t(length + a));
+        answer.timestamp = "2026-11-28T12:00:11.123456Z";
+        answer.id = length == 7 ? "not \"a\" uuid\n" : "0b6f6c5e-5f0e-4c8e-9e57-3b1b7c2f6a10";
+        answer.interval = h.interval.index;
+        TsProof proof{a, {}, h};
+        for (size_t i = 0; i < length; ++i) proof.path.push_back(filled(uint8_t(i * 3)));
+        answer.proof = proof;
+        EXPECT_EQ(shared.answer(answer.hash, answer.timestamp, answer.id, a, proof.path),
+                  to_wire_json(to_json(answer)).dump())
+            << "index " << h.interval.index << ", path " << length << ", a " << a;
+        ++compared;
+      }
+    }
+  }
+  EXPECT_EQ(compared, 3u * 6 * 4);
+}
+
 TEST(ProtocolJson, RoundTripsEveryObject) {
   const SignedHead head = sample_head();
   for (const Json& j : through_the_wire(to_json(head))) {
@@ -240,76 +280,114 @@ void expect_rejected(Parse parse, Json doc, Edit edit, std::string_view words) {
 TEST(ProtocolJson, ProofRedundantFieldsMustAgree) {
   const Json j = to_wire_json(to_json(sample_answer()));
   const auto parse = [](const Json& d) { return ts_answer_from_json(d); };
-  expect_rejected(parse, j, [](Json& d) { d["proof"]["ith"] = to_base64(filled(99)); },
-                  "proof.ith: differs from interval.ith");
-  expect_rejected(parse, j, [](Json& d) { d["proof"]["mth"] = "example.com/6#v1:" + to_base64url(filled(1)); },
-                  "proof.mth: authority");
-  expect_rejected(parse, j, [](Json& d) { d["proof"]["mth"] = "example.org/7#v1:" + to_base64url(filled(1)); },
-                  "proof.mth: interval 7");
-  expect_rejected(parse, j, [](Json& d) { d["proof"]["mth"] = "example.org/6#v1:" + to_base64url(filled(2)); },
-                  "proof.mth: hash differs");
-  expect_rejected(parse, j, [](Json& d) { d["proof"]["mth"] = "example.org/6"; }, "proof.mth: compact");
-  expect_rejected(parse, j, [](Json& d) { d["proof"]["head"]["interval"] = 5; },
-                  "proof.head.interval: differs");
-  expect_rejected(parse, j, [](Json& d) { d["interval"] = 5; }, "interval: differs");
+  expect_rejected(
+      parse, j, [](Json& d) { d["proof"]["ith"] = to_base64(filled(99)); },
+      "proof.ith: differs from interval.ith");
+  expect_rejected(
+      parse, j, [](Json& d) { d["proof"]["mth"] = "example.com/6#v1:" + to_base64url(filled(1)); },
+      "proof.mth: authority");
+  expect_rejected(
+      parse, j, [](Json& d) { d["proof"]["mth"] = "example.org/7#v1:" + to_base64url(filled(1)); },
+      "proof.mth: interval 7");
+  expect_rejected(
+      parse, j, [](Json& d) { d["proof"]["mth"] = "example.org/6#v1:" + to_base64url(filled(2)); },
+      "proof.mth: hash differs");
+  expect_rejected(
+      parse, j, [](Json& d) { d["proof"]["mth"] = "example.org/6"; }, "proof.mth: compact");
+  expect_rejected(
+      parse, j, [](Json& d) { d["proof"]["head"]["interval"] = 5; },
+      "proof.head.interval: differs");
+  expect_rejected(
+      parse, j, [](Json& d) { d["interval"] = 5; }, "interval: differs");
 }
 
 TEST(ProtocolJson, RejectsWrongTypesWithFieldNames) {
   const Json j = to_wire_json(to_json(sample_answer()));
   const auto parse = [](const Json& d) { return ts_answer_from_json(d); };
-  expect_rejected(parse, j, [](Json& d) { d["proof"]["a"] = 2.0; }, "proof.a: expected an integer");
-  expect_rejected(parse, j, [](Json& d) { d["proof"]["a"] = 2.5; }, "proof.a");
-  expect_rejected(parse, j, [](Json& d) { d["proof"]["a"] = -1; }, "proof.a");
-  expect_rejected(parse, j, [](Json& d) { d["proof"]["a"] = "2"; }, "proof.a");
-  expect_rejected(parse, j, [](Json& d) { d["proof"]["a"] = true; }, "proof.a");
-  expect_rejected(parse, j, [](Json& d) { d["proof"]["inclusion"]["head"] = 6.0; },
-                  "proof.inclusion.head");
-  expect_rejected(parse, j, [](Json& d) { d["proof"]["interval"]["index"] = 1e300; },
-                  "proof.interval.index");
-  expect_rejected(parse, j, [](Json& d) { d["hash"] = "AAAA"; }, "hash: expected 32 bytes");
-  expect_rejected(parse, j, [](Json& d) { d["hash"] = "not base64!"; }, "hash: base64");
-  expect_rejected(parse, j, [](Json& d) { d["hash"] = 5; }, "hash: expected bytes");
-  expect_rejected(parse, j, [](Json& d) { d["proof"]["path"][1] = to_base64(Bytes(31, 0)); },
-                  "proof.path[1]: expected 32 bytes");
-  expect_rejected(parse, j, [](Json& d) { d["proof"]["path"] = "x"; }, "proof.path");
-  expect_rejected(parse, j, [](Json& d) { d["proof"]["head"]["signature"] = to_base64(Bytes(63, 0)); },
-                  "proof.head.signature: expected 64 bytes");
-  expect_rejected(parse, j, [](Json& d) { d["proof"]["head"]["key"] = "25DC6AF5B9AB0AB0"; },
-                  "proof.head.key");
-  expect_rejected(parse, j, [](Json& d) { d["timestamp"] = "2026-11-28 12:00:11Z"; }, "timestamp: clock");
-  expect_rejected(parse, j, [](Json& d) { d["proof"]["interval"]["timestamp"] = "2026-02-30T12:00:00.000000Z"; },
-                  "proof.interval.timestamp");
-  expect_rejected(parse, j, [](Json& d) { d["typ"] = "it"; }, "typ");
-  expect_rejected(parse, j, [](Json& d) { d["version"] = 1; }, "version");
-  expect_rejected(parse, j, [](Json& d) { d.erase("id"); }, "id: missing");
-  expect_rejected(parse, j, [](Json& d) { d["proof"]["interval"].erase("ith"); }, "proof.interval.ith: missing");
-  expect_rejected(parse, j, [](Json& d) { d["proof"]["inclusion"]["leaf"] = 7; },
-                  "proof.inclusion.leaf: is beyond head");
-  expect_rejected(parse, j, [](Json& d) { d["proof"] = Json::array(); }, "proof: expected an object");
-  expect_rejected(parse, j, [](Json& d) { d = "text"; }, "document: expected an object");
+  expect_rejected(
+      parse, j, [](Json& d) { d["proof"]["a"] = 2.0; }, "proof.a: expected an integer");
+  expect_rejected(
+      parse, j, [](Json& d) { d["proof"]["a"] = 2.5; }, "proof.a");
+  expect_rejected(
+      parse, j, [](Json& d) { d["proof"]["a"] = -1; }, "proof.a");
+  expect_rejected(
+      parse, j, [](Json& d) { d["proof"]["a"] = "2"; }, "proof.a");
+  expect_rejected(
+      parse, j, [](Json& d) { d["proof"]["a"] = true; }, "proof.a");
+  expect_rejected(
+      parse, j, [](Json& d) { d["proof"]["inclusion"]["head"] = 6.0; }, "proof.inclusion.head");
+  expect_rejected(
+      parse, j, [](Json& d) { d["proof"]["interval"]["index"] = 1e300; }, "proof.interval.index");
+  expect_rejected(
+      parse, j, [](Json& d) { d["hash"] = "AAAA"; }, "hash: expected 32 bytes");
+  expect_rejected(
+      parse, j, [](Json& d) { d["hash"] = "not base64!"; }, "hash: base64");
+  expect_rejected(
+      parse, j, [](Json& d) { d["hash"] = 5; }, "hash: expected bytes");
+  expect_rejected(
+      parse, j, [](Json& d) { d["proof"]["path"][1] = to_base64(Bytes(31, 0)); },
+      "proof.path[1]: expected 32 bytes");
+  expect_rejected(
+      parse, j, [](Json& d) { d["proof"]["path"] = "x"; }, "proof.path");
+  expect_rejected(
+      parse, j, [](Json& d) { d["proof"]["head"]["signature"] = to_base64(Bytes(63, 0)); },
+      "proof.head.signature: expected 64 bytes");
+  expect_rejected(
+      parse, j, [](Json& d) { d["proof"]["head"]["key"] = "25DC6AF5B9AB0AB0"; }, "proof.head.key");
+  expect_rejected(
+      parse, j, [](Json& d) { d["timestamp"] = "2026-11-28 12:00:11Z"; }, "timestamp: clock");
+  expect_rejected(
+      parse, j,
+      [](Json& d) { d["proof"]["interval"]["timestamp"] = "2026-02-30T12:00:00.000000Z"; },
+      "proof.interval.timestamp");
+  expect_rejected(
+      parse, j, [](Json& d) { d["typ"] = "it"; }, "typ");
+  expect_rejected(
+      parse, j, [](Json& d) { d["version"] = 1; }, "version");
+  expect_rejected(
+      parse, j, [](Json& d) { d.erase("id"); }, "id: missing");
+  expect_rejected(
+      parse, j, [](Json& d) { d["proof"]["interval"].erase("ith"); },
+      "proof.interval.ith: missing");
+  expect_rejected(
+      parse, j, [](Json& d) { d["proof"]["inclusion"]["leaf"] = 7; },
+      "proof.inclusion.leaf: is beyond head");
+  expect_rejected(
+      parse, j, [](Json& d) { d["proof"] = Json::array(); }, "proof: expected an object");
+  expect_rejected(
+      parse, j, [](Json& d) { d = "text"; }, "document: expected an object");
 
   const Json head = to_wire_json(to_json(sample_head()));
   const auto parse_head = [](const Json& d) { return head_from_json(d); };
-  expect_rejected(parse_head, head, [](Json& d) { d["consistency"]["old_interval"] = 7; },
-                  "consistency.old_interval");
-  expect_rejected(parse_head, head, [](Json& d) { d["inclusion"]["nodes"] = Json::array({1}); },
-                  "inclusion.nodes[0]");
+  expect_rejected(
+      parse_head, head, [](Json& d) { d["consistency"]["old_interval"] = 7; },
+      "consistency.old_interval");
+  expect_rejected(
+      parse_head, head, [](Json& d) { d["inclusion"]["nodes"] = Json::array({1}); },
+      "inclusion.nodes[0]");
 
-  const Json file = to_wire_json(to_json(ProofFile{"example.org", "sha512:00", {}, sample_answer()}));
+  const Json file =
+      to_wire_json(to_json(ProofFile{"example.org", "sha512:00", {}, sample_answer()}));
   const auto parse_file = [](const Json& d) { return proof_file_from_json(d); };
-  expect_rejected(parse_file, file, [](Json& d) { d["format"] = "other"; }, "format");
-  expect_rejected(parse_file, file, [](Json& d) { d["version"] = 2; }, "version");
-  expect_rejected(parse_file, file, [](Json& d) { d["data"] = std::string(257, 'x'); }, "data");
-  expect_rejected(parse_file, file, [](Json& d) { d["files"] = Json::array({1}); }, "files");
-  expect_rejected(parse_file, file, [](Json& d) { d["timestamp"]["proof"]["a"] = "x"; },
-                  "timestamp.proof.a");
+  expect_rejected(
+      parse_file, file, [](Json& d) { d["format"] = "other"; }, "format");
+  expect_rejected(
+      parse_file, file, [](Json& d) { d["version"] = 2; }, "version");
+  expect_rejected(
+      parse_file, file, [](Json& d) { d["data"] = std::string(257, 'x'); }, "data");
+  expect_rejected(
+      parse_file, file, [](Json& d) { d["files"] = Json::array({1}); }, "files");
+  expect_rejected(
+      parse_file, file, [](Json& d) { d["timestamp"]["proof"]["a"] = "x"; }, "timestamp.proof.a");
 
   const PublicKey key = filled(20);
   const auto parse_keys = [](const Json& d) { return keys_from_json(d); };
-  expect_rejected(parse_keys, to_wire_json(keys_json(std::span(&key, 1))),
-                  [](Json& d) { d[0]["key"] = "0000000000000000"; }, "keys[0].key");
-  expect_rejected(parse_keys, to_wire_json(keys_json(std::span(&key, 1))),
-                  [](Json& d) { d[0]["algorithm"] = "rsa"; }, "keys[0].algorithm");
+  expect_rejected(
+      parse_keys, to_wire_json(keys_json(std::span(&key, 1))),
+      [](Json& d) { d[0]["key"] = "0000000000000000"; }, "keys[0].key");
+  expect_rejected(
+      parse_keys, to_wire_json(keys_json(std::span(&key, 1))),
+      [](Json& d) { d[0]["algorithm"] = "rsa"; }, "keys[0].algorithm");
 }
 
 TEST(ProtocolJson, IgnoresUnknownFields) {
