@@ -337,15 +337,24 @@ awaitable<Response> Api::handle(Request req) {
   co_return res;
 }
 
-Response Api::ts_answer(const core::TsAnswer& answer, Format format) const {
+Response Api::ts_answer(core::TsAnswer answer, const std::optional<FoundProof>& proof,
+                        Format format) const {
   Response r;
-  if (format == Format::kText && answer.proof) {
-    core::CompactTs c{p_.config.authority, *answer.interval, answer.timestamp, answer.proof->a,
-                      answer.proof->path};
+  if (proof) answer.interval = proof->head->row.idx;
+  if (format == Format::kText && proof) {
+    core::CompactTs c{p_.config.authority, *answer.interval, answer.timestamp, proof->a,
+                      proof->path};
     r.content_type = mime(Format::kText);
     r.body = core::format_compact(c) + "\n";
+  } else if (format != Format::kCbor && proof && proof->head->answers) {
+    // The common case, thousands at a time when a head wakes its waiters:
+    // the head's part of the JSON was written once.
+    r.content_type = mime(Format::kJson);
+    r.body = proof->head->answers->answer(answer.hash, answer.timestamp, answer.id, proof->a,
+                                          proof->path);
   } else {
     // Without a proof there is no compact string: the full answer says so (proof null).
+    if (proof) answer.proof = proof->to_core();
     auto f = format == Format::kText ? Format::kJson : format;
     r = document(core::to_json(answer), f, "");
   }
@@ -424,18 +433,18 @@ awaitable<Response> Api::create_ts(const Request& req, std::string_view query) {
   answer.hash = inserted.hash;
   answer.timestamp = core::format_clock(inserted.ts_us);
   answer.id = id;
+  std::optional<FoundProof> proof;
   if (wait) {
     try {
-      answer.proof = co_await wait_for_proof(id, inserted.ts_us);
+      proof = co_await wait_for_proof(id, inserted.ts_us);
     } catch (const std::exception& e) {
       spdlog::warn("waiting for {}: {}", id, e.what());
     }
-    if (answer.proof) answer.interval = answer.proof->head.interval.index;
   }
-  co_return ts_answer(answer, out);
+  co_return ts_answer(std::move(answer), proof, out);
 }
 
-awaitable<std::optional<core::TsProof>> Api::stored_proof(const std::string& id) {
+awaitable<std::optional<FoundProof>> Api::stored_proof(const std::string& id) {
   std::vector<std::string> ids{id};
   auto rows = co_await p_.store.ts_rows(ids);
   if (rows.empty()) co_return std::nullopt;
@@ -443,7 +452,7 @@ awaitable<std::optional<core::TsProof>> Api::stored_proof(const std::string& id)
   co_return proofs[0];
 }
 
-awaitable<std::optional<core::TsProof>> Api::wait_for_proof(const std::string& id, int64_t ts_us) {
+awaitable<std::optional<FoundProof>> Api::wait_for_proof(const std::string& id, int64_t ts_us) {
   auto waiter = std::make_shared<Waiter>();
   waiter->id = id;
   waiter->ts_us = ts_us;
@@ -500,10 +509,9 @@ awaitable<Response> Api::read_ts(const Request& req, std::string_view id_text,
   answer.timestamp = core::format_clock(row.ts_us);
   answer.id = row.id;
   auto proofs = co_await p_.proofs.ts_proofs(rows);
-  answer.proof = proofs[0];
-  if (!answer.proof && wait) answer.proof = co_await wait_for_proof(row.id, row.ts_us);
-  if (answer.proof) answer.interval = answer.proof->head.interval.index;
-  co_return ts_answer(answer, *format);
+  std::optional<FoundProof> proof = std::move(proofs[0]);
+  if (!proof && wait) proof = co_await wait_for_proof(row.id, row.ts_us);
+  co_return ts_answer(std::move(answer), proof, *format);
 }
 
 awaitable<Response> Api::head(const Request& req, std::string_view which) {

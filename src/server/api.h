@@ -79,10 +79,11 @@ class Api {
                                        std::string_view b);
   asio::awaitable<Response> keys(const Request& r);
   asio::awaitable<Response> ready();
-  asio::awaitable<std::optional<core::TsProof>> wait_for_proof(const std::string& id,
-                                                               int64_t ts_us);
-  asio::awaitable<std::optional<core::TsProof>> stored_proof(const std::string& id);
-  Response ts_answer(const core::TsAnswer& answer, Format format) const;
+  asio::awaitable<std::optional<FoundProof>> wait_for_proof(const std::string& id, int64_t ts_us);
+  asio::awaitable<std::optional<FoundProof>> stored_proof(const std::string& id);
+  // `answer` without its proof; `proof` fills it in (or the answer says proof null).
+  Response ts_answer(core::TsAnswer answer, const std::optional<FoundProof>& proof,
+                     Format format) const;
 
   Parts p_;
 };

@@ -34,7 +34,7 @@ struct Waiter {
   int64_t ts_us = 0;
   std::shared_ptr<Notify> done;
   // Written before done->fire(); read only by the one who saw it fired.
-  std::optional<core::TsProof> proof;
+  std::optional<FoundProof> proof;
 };
 
 class HeadFeed : public std::enable_shared_from_this<HeadFeed> {

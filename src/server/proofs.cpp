@@ -27,10 +27,16 @@ ProofService::ProofService(store::ReadStore& store, std::string authority, size_
     : store_(store), authority_(std::move(authority)), node_cache_max_(node_cache_max) {}
 
 std::shared_ptr<const HeadEntry> ProofService::remember(store::IntervalRow row) {
+  {
+    std::lock_guard lock(mutex_);
+    auto it = heads_.find(row.idx);
+    if (it != heads_.end()) return it->second;
+  }
   auto entry = std::make_shared<HeadEntry>();
   entry->head = store::head_of(row, authority_);
   entry->json =
       std::make_shared<const std::string>(core::to_wire_json(core::to_json(entry->head)).dump());
+  entry->answers.emplace(entry->head);
   entry->row = std::move(row);
   std::lock_guard lock(mutex_);
   auto [it, inserted] = heads_.emplace(entry->row.idx, entry);
@@ -102,9 +108,9 @@ awaitable<core::ConsistencyProof> ProofService::consistency(uint64_t x, uint64_t
   co_return core::ConsistencyProof{x, y, core::assemble(plan, fetched, hasher)};
 }
 
-awaitable<std::vector<std::optional<core::TsProof>>> ProofService::ts_proofs(
+awaitable<std::vector<std::optional<FoundProof>>> ProofService::ts_proofs(
     const std::vector<store::TsRow>& rows) {
-  std::vector<std::optional<core::TsProof>> out(rows.size());
+  std::vector<std::optional<FoundProof>> out(rows.size());
   // Rows by interval.
   std::map<uint64_t, std::vector<size_t>> by_interval;
   for (size_t i = 0; i < rows.size(); ++i)
@@ -174,11 +180,8 @@ awaitable<std::vector<std::optional<core::TsProof>>> ProofService::ts_proofs(
         }
       }
       if (!complete) continue;
-      core::TsProof proof;
-      proof.a = core::inclusion_a(leaf, n);
-      proof.path = core::assemble(plans[i], nodes, hasher);
-      proof.head = w.head->head;
-      out[i] = std::move(proof);
+      out[i] =
+          FoundProof{core::inclusion_a(leaf, n), core::assemble(plans[i], nodes, hasher), w.head};
     }
   }
   co_return out;

@@ -25,7 +25,17 @@ namespace asio = boost::asio;
 struct HeadEntry {
   store::IntervalRow row;
   core::SignedHead head;
-  std::shared_ptr<const std::string> json;  // the head object as sent on the live feed
+  std::shared_ptr<const std::string> json;      // the head object as sent on the live feed
+  std::optional<core::SharedHeadJson> answers;  // JSON answers of the ts under this head
+};
+
+// A ts's proof as the backend holds it: its own (a, path) and the cached head
+// it shares with every other ts of the interval (not a copy per ts).
+struct FoundProof {
+  uint64_t a = 0;
+  std::vector<core::Hash> path;
+  std::shared_ptr<const HeadEntry> head;
+  core::TsProof to_core() const { return core::TsProof{a, path, head->head}; }
 };
 
 class ProofService {
@@ -42,7 +52,7 @@ class ProofService {
   asio::awaitable<core::ConsistencyProof> consistency(uint64_t x, uint64_t y);
 
   // The PROOF of each sequenced row (nullopt for rows without a leaf yet), in order.
-  asio::awaitable<std::vector<std::optional<core::TsProof>>> ts_proofs(
+  asio::awaitable<std::vector<std::optional<FoundProof>>> ts_proofs(
       const std::vector<store::TsRow>& rows);
 
   size_t cached_nodes() const;

@@ -157,6 +157,21 @@ awaitable<std::vector<TsRow>> ReadStore::ts_rows(const std::vector<std::string>&
   co_return out;
 }
 
+awaitable<std::vector<TsRow>> ReadStore::ts_leaves(const std::vector<std::string>& ids) {
+  std::vector<std::optional<std::string>> items(ids.begin(), ids.end());
+  PgParams params{pg_text_array(items)};
+  auto r =
+      co_await pool_->query("SELECT id, idx, leaf FROM ts_leaf WHERE id = ANY($1::uuid[])", params);
+  std::vector<TsRow> out(size_t(r.rows()));
+  for (int i = 0; i < r.rows(); ++i) {
+    auto& row = out[size_t(i)];
+    row.id = uuid_text(r.bytes(i, 0));
+    row.idx = uint64_t(r.int64(i, 1));
+    row.leaf = uint64_t(r.int64(i, 2));
+  }
+  co_return out;
+}
+
 awaitable<std::vector<core::Hash>> ReadStore::interval_nodes(std::span<const IntervalNodeId> ids) {
   if (ids.empty()) co_return std::vector<core::Hash>{};
   PgParams params{join_numbers(ids.begin(), ids.end(), [](auto& n) { return n.idx; }),

@@ -92,6 +92,9 @@ class ReadStore {
 
   // The ts rows that exist among ids (any order), with their leaf if sequenced.
   asio::awaitable<std::vector<TsRow>> ts_rows(const std::vector<std::string>& ids);
+  // The sequenced ts among ids (any order), lighter than ts_rows for callers
+  // that know the rest: only id, idx and leaf are set.
+  asio::awaitable<std::vector<TsRow>> ts_leaves(const std::vector<std::string>& ids);
 
   // Hashes of interval tree nodes, in the order asked. Throws PgQueryError
   // naming the problem if any is missing.
