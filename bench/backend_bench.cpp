@@ -77,6 +77,7 @@ struct Options {
   uint64_t intervals = 1000000;
   double proof_seconds = 8;
   bool keep = false;  // leave the stack's folder (logs) behind
+  std::string only;   // "throughput", "held" or "proofs": run just that part
 };
 
 std::string shell_quote(const std::string& s) { return "'" + s + "'"; }
@@ -331,6 +332,101 @@ class RedisWatch {
   uint16_t port_;
 };
 
+// Reads one HTTP/1.1 answer framed by Content-Length, as raw text. Lighter
+// than Beast's parser: on these shared cores every cycle the client spends is
+// one the backend does not get, and 12,000 answers arrive at once.
+awaitable<std::string> read_answer(tcp::socket& socket, boost::system::error_code& ec) {
+  std::string text;
+  size_t header_end = std::string::npos, total = std::string::npos;
+  char chunk[16384];
+  while (total == std::string::npos || text.size() < total) {
+    size_t n = co_await socket.async_read_some(asio::buffer(chunk), with_ec(ec));
+    if (ec) co_return text;
+    text.append(chunk, n);
+    if (header_end == std::string::npos) {
+      header_end = text.find("\r\n\r\n");
+      if (header_end == std::string::npos) continue;
+      auto at = text.find("\r\nContent-Length: ");
+      if (at == std::string::npos || at > header_end) {
+        ec = asio::error::invalid_argument;  // the backend always sends a length
+        co_return text;
+      }
+      total = header_end + 4 + std::strtoull(text.c_str() + at + 18, nullptr, 10);
+    }
+  }
+  co_return text;
+}
+
+// Yardstick for the held figures: how long nginx, on the same cores and with
+// the same client, takes to answer `count` open connections that all ask
+// GET /nginx-static at one moment. Milliseconds until the last answer.
+struct BurstFigures {
+  int answered = 0;
+  double last_ms = -1, p50_ms = -1;
+};
+
+BurstFigures nginx_burst(const Options& o, Stack& stack, int count) {
+  BurstFigures f;
+  const tcp::endpoint to(asio::ip::make_address("127.0.0.1"), uint16_t(stack.proxy_port));
+  asio::io_context io;
+  auto guard = asio::make_work_guard(io);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < o.client_threads; ++t) threads.emplace_back([&] { io.run(); });
+  std::vector<std::shared_ptr<tcp::socket>> sockets(static_cast<size_t>(count));
+  std::vector<Clock::time_point> done(static_cast<size_t>(count));
+  std::vector<char> ok(static_cast<size_t>(count), 0);
+  std::atomic<int> connected{0}, finished{0};
+  for (int i = 0; i < count; ++i) {
+    while (i - connected > 256) std::this_thread::sleep_for(1ms);
+    auto socket = std::make_shared<tcp::socket>(asio::make_strand(io));
+    sockets[size_t(i)] = socket;
+    asio::co_spawn(
+        socket->get_executor(),
+        [&, socket, i]() -> awaitable<void> {
+          if (!co_await connect_from(*socket, i, to)) sockets[size_t(i)].reset();
+          ++connected;
+        },
+        asio::detached);
+  }
+  while (connected < count) std::this_thread::sleep_for(5ms);
+  const std::string request = get_request("/nginx-static");
+  auto start = Clock::now();
+  for (int i = 0; i < count; ++i) {
+    auto socket = sockets[size_t(i)];
+    if (!socket) {
+      ++finished;
+      continue;
+    }
+    asio::co_spawn(
+        socket->get_executor(),
+        [&, socket, i]() -> awaitable<void> {
+          boost::system::error_code ec;
+          co_await asio::async_write(*socket, asio::buffer(request), with_ec(ec));
+          std::string answer;
+          if (!ec) answer = co_await read_answer(*socket, ec);
+          done[size_t(i)] = Clock::now();
+          ok[size_t(i)] = !ec && answer.rfind("HTTP/1.1 200 ", 0) == 0;
+          ++finished;
+        },
+        asio::detached);
+  }
+  auto deadline = Clock::now() + 20s;
+  while (finished < count && Clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  std::vector<double> ms;
+  for (int i = 0; i < count; ++i)
+    if (ok[size_t(i)])
+      ms.push_back(std::chrono::duration<double, std::milli>(done[size_t(i)] - start).count());
+  f.answered = int(ms.size());
+  if (!ms.empty()) f.last_ms = *std::max_element(ms.begin(), ms.end());
+  f.p50_ms = percentile(ms, 0.5);
+  for (auto& socket : sockets)
+    if (socket) asio::post(socket->get_executor(), [socket] { socket->close(); });
+  guard.reset();
+  io.stop();
+  for (auto& t : threads) t.join();
+  return f;
+}
+
 HeldFigures held(const Options& o, Stack& stack) {
   HeldFigures f;
   const pid_t backend = stack.pid("backend-1"), worker = stack.pid("worker");
@@ -346,6 +442,9 @@ HeldFigures held(const Options& o, Stack& stack) {
       subscriber_done(size_t(o.subscribers));
   std::vector<char> waiter_proof(size_t(o.waiters), 0), subscriber_head(size_t(o.subscribers), 0);
   std::vector<std::shared_ptr<websocket::stream<beast::tcp_stream>>> sockets(size_t(o.subscribers));
+  // Waiters keep their connection (keep-alive) until everyone has an answer:
+  // closing 12,000 sockets is work of its own, after the answer, not part of it.
+  std::vector<std::shared_ptr<tcp::socket>> waiter_sockets(size_t(o.waiters));
 
   f.rss_before_kib = rss_kib(backend);
   kill(worker, SIGSTOP);  // no head until every client is in place
@@ -380,7 +479,9 @@ HeldFigures held(const Options& o, Stack& stack) {
     }
   };
   auto waiter = [&](int i) -> awaitable<void> {
-    tcp::socket socket(co_await asio::this_coro::executor);
+    auto kept = std::make_shared<tcp::socket>(co_await asio::this_coro::executor);
+    waiter_sockets[size_t(i)] = kept;
+    tcp::socket& socket = *kept;
     bool ok = co_await connect_from(socket, o.subscribers + i, to);
     ++connected;
     if (!ok) {
@@ -391,11 +492,11 @@ HeldFigures held(const Options& o, Stack& stack) {
         post_request("/v1/ts/?wait", "{\"data\":\"bench wait " + std::to_string(i) + "\"}");
     boost::system::error_code ec;
     co_await asio::async_write(socket, asio::buffer(request), with_ec(ec));
-    beast::flat_buffer buffer;
-    http::response<http::string_body> res;
-    if (!ec) co_await http::async_read(socket, buffer, res, with_ec(ec));
+    std::string answer;
+    if (!ec) answer = co_await read_answer(socket, ec);
     waiter_done[size_t(i)] = Clock::now();
-    if (!ec && res.result_int() == 200 && res.body().find("\"proof\":{") != std::string::npos)
+    if (!ec && answer.rfind("HTTP/1.1 200 ", 0) == 0 &&
+        answer.find("\"proof\":{") != std::string::npos)
       waiter_proof[size_t(i)] = 1;
     else
       ++failed;
@@ -425,6 +526,9 @@ HeldFigures held(const Options& o, Stack& stack) {
   resumed = true;
   kill(worker, SIGCONT);
   auto announced = redis.next_message();
+  // On the monotonic clock, to slice a `perf record` of the run (perf report --time).
+  std::printf("head announced at monotonic %.6f s\n",
+              std::chrono::duration<double>(announced.time_since_epoch()).count());
   // Everyone answered, or 20 s.
   deadline = Clock::now() + 20s;
   auto all_done = [&] {
@@ -465,6 +569,8 @@ HeldFigures held(const Options& o, Stack& stack) {
 
   for (auto& ws : sockets)
     if (ws) asio::post(ws->get_executor(), [ws] { beast::get_lowest_layer(*ws).socket().close(); });
+  for (auto& socket : waiter_sockets)
+    if (socket) asio::post(socket->get_executor(), [socket] { socket->close(); });
   guard.reset();
   io.stop();
   for (auto& t : threads) t.join();
@@ -612,12 +718,15 @@ int main(int argc, char** argv) {
       o.intervals = std::strtoull(v6, nullptr, 10);
     else if (auto v7 = value("--proof-seconds"))
       o.proof_seconds = std::atof(v7);
+    else if (auto v8 = value("--only"))
+      o.only = v8;
     else if (a == "--keep")
       o.keep = true;
     else if (a == "--help") {
       std::cout
           << "backend_bench [--seconds S] [--connections C] [--client-threads T]\n"
-             "  [--waiters W] [--subscribers S] [--intervals N] [--proof-seconds S] [--keep]\n";
+             "  [--waiters W] [--subscribers S] [--intervals N] [--proof-seconds S] [--keep]\n"
+             "  [--only throughput|held|proofs]\n";
       return 0;
     } else {
       std::cerr << "backend_bench: ignoring " << a << "\n";  // make bench passes flags to all
@@ -644,67 +753,91 @@ int main(int argc, char** argv) {
   std::cout << "stack under " << stack.dir << ": nginx :" << stack.proxy_port
             << ", backend :" << stack.backend_port << ", PostgreSQL fsync on\n";
   int rc = 0;
+  auto part = [&](const char* name) { return o.only.empty() || o.only == name; };
   try {
-    auto body = std::string("{\"data\":\"sha512:") + std::string(128, 'a') + "\"}";
-    load(o, stack.proxy_port, {get_request("/nginx-static")}, 1);  // warm-up
-    load(o, stack.proxy_port, {post_request("/api/v1/ts/", body)}, 1);
-    auto fig_static = load(o, stack.proxy_port, {get_request("/nginx-static")}, o.seconds);
-    auto fig_proxy = load(o, stack.proxy_port, {post_request("/api/v1/ts/", body)}, o.seconds);
-    auto fig_direct = load(o, stack.backend_port, {post_request("/v1/ts/", body)}, o.seconds);
-    std::printf("\n%-44s %12s %9s %9s %8s %8s\n", "throughput", "req/s", "p50 ms", "p99 ms", "ok",
-                "failed");
-    std::printf("  %d keep-alive connections, %d client threads, %.0f s each\n", o.connections,
-                o.client_threads, o.seconds);
-    auto row = [](const char* name, const LoadFigures& f) {
-      std::printf("%-44s %12.0f %9.2f %9.2f %8llu %8llu\n", name, f.per_second, f.p50_ms, f.p99_ms,
-                  (unsigned long long)f.ok, (unsigned long long)f.failed);
-    };
-    row("nginx static GET /nginx-static", fig_static);
-    row("POST /api/v1/ts/ through nginx (durable)", fig_proxy);
-    row("POST /v1/ts/ directly to the backend", fig_direct);
-    std::printf("ratio through nginx / nginx static: %.2f (goal >= 0.4); direct / static: %.2f\n",
-                fig_proxy.per_second / fig_static.per_second,
-                fig_direct.per_second / fig_static.per_second);
-
-    auto h = held(o, stack);
-    int total = h.waiters_held + h.subscribers_joined;
-    std::printf(
-        "\nheld connections on one backend: %d waiters held (of %d), %d subscribers (of %d), "
-        "registered in %.1f s\n",
-        h.waiters_held, o.waiters, h.subscribers_joined, o.subscribers, h.register_seconds);
-    std::printf("backend RSS %ld -> %ld KiB: %.1f KiB per held connection (goal < 40)\n",
-                h.rss_before_kib, h.rss_after_kib,
-                total ? double(h.rss_after_kib - h.rss_before_kib) / total : 0.0);
-    std::printf(
-        "from the head's announcement: last waiter %.0f ms (p50 %.0f), %d with proof; "
-        "last subscriber %.0f ms (p50 %.0f), %d got it (goal < 250 ms)\n",
-        h.last_waiter_ms, h.p50_waiter_ms, h.waiters_with_proof, h.last_subscriber_ms,
-        h.p50_subscriber_ms, h.subscribers_with_head);
-
-    double fill_seconds = 0;
-    auto big = fill_main_tree(stack.database_url, o.intervals, fill_seconds);
-    std::printf("\nmain tree of %llu intervals computed (CompactRange) and COPYed in %.1f s\n",
-                (unsigned long long)o.intervals, fill_seconds);
-    int port = free_port();
-    pid_t backend = start_backend(big, port, stack.dir + "/big-backend.log");
-    auto deadline = Clock::now() + 60s;
-    while (Clock::now() < deadline && fetch(port, "/health").first != 200)
-      std::this_thread::sleep_for(100ms);
-    // Distinct random pairs, so most reads miss the backend's node cache.
-    std::mt19937_64 rng(42);
-    std::vector<std::string> requests;
-    for (int i = 0; i < 400000; ++i) {
-      uint64_t y = rng() % o.intervals, x = rng() % (y + 1);
-      requests.push_back(get_request("/v1/mth/" + std::to_string(x) + "/in/" + std::to_string(y)));
+    if (part("throughput")) {
+      auto body = std::string("{\"data\":\"sha512:") + std::string(128, 'a') + "\"}";
+      load(o, stack.proxy_port, {get_request("/nginx-static")}, 1);  // warm-up
+      load(o, stack.proxy_port, {post_request("/api/v1/ts/", body)}, 1);
+      auto fig_static = load(o, stack.proxy_port, {get_request("/nginx-static")}, o.seconds);
+      // Ceilings: the cheapest backend answer (no database), through nginx and directly.
+      auto fig_health_proxy = load(o, stack.proxy_port, {get_request("/api/health")}, o.seconds);
+      auto fig_health_direct = load(o, stack.backend_port, {get_request("/health")}, o.seconds);
+      auto fig_proxy = load(o, stack.proxy_port, {post_request("/api/v1/ts/", body)}, o.seconds);
+      auto fig_direct = load(o, stack.backend_port, {post_request("/v1/ts/", body)}, o.seconds);
+      std::printf("\n%-44s %12s %9s %9s %8s %8s\n", "throughput", "req/s", "p50 ms", "p99 ms", "ok",
+                  "failed");
+      std::printf("  %d keep-alive connections, %d client threads, %.0f s each\n", o.connections,
+                  o.client_threads, o.seconds);
+      auto row = [](const char* name, const LoadFigures& f) {
+        std::printf("%-44s %12.0f %9.2f %9.2f %8llu %8llu\n", name, f.per_second, f.p50_ms,
+                    f.p99_ms, (unsigned long long)f.ok, (unsigned long long)f.failed);
+      };
+      row("nginx static GET /nginx-static", fig_static);
+      row("GET /api/health through nginx (no database)", fig_health_proxy);
+      row("GET /health directly (no database)", fig_health_direct);
+      row("POST /api/v1/ts/ through nginx (durable)", fig_proxy);
+      row("POST /v1/ts/ directly to the backend", fig_direct);
+      std::printf("ratio through nginx / nginx static: %.2f (goal >= 0.4); direct / static: %.2f\n",
+                  fig_proxy.per_second / fig_static.per_second,
+                  fig_direct.per_second / fig_static.per_second);
+      std::printf(
+          "ceiling through nginx (health / static): %.2f; durable POST / health, through "
+          "nginx: %.2f, directly: %.2f\n",
+          fig_health_proxy.per_second / fig_static.per_second,
+          fig_proxy.per_second / fig_health_proxy.per_second,
+          fig_direct.per_second / fig_health_direct.per_second);
     }
-    auto proofs = load(o, port, requests, o.proof_seconds);
-    std::printf(
-        "proof reads x in y (random, %d connections): %.0f per second, p50 %.2f ms, "
-        "p99 %.2f ms, %llu ok, %llu failed\n",
-        o.connections, proofs.per_second, proofs.p50_ms, proofs.p99_ms,
-        (unsigned long long)proofs.ok, (unsigned long long)proofs.failed);
-    kill(backend, SIGTERM);
-    waitpid(backend, nullptr, 0);
+
+    if (part("held")) {
+      auto burst = nginx_burst(o, stack, o.waiters + o.subscribers);
+      std::printf(
+          "\nyardstick: nginx answers %d of %d connections asking GET /nginx-static at once: "
+          "last %.0f ms (p50 %.0f)\n",
+          burst.answered, o.waiters + o.subscribers, burst.last_ms, burst.p50_ms);
+      auto h = held(o, stack);
+      int total = h.waiters_held + h.subscribers_joined;
+      std::printf(
+          "\nheld connections on one backend: %d waiters held (of %d), %d subscribers (of %d), "
+          "registered in %.1f s\n",
+          h.waiters_held, o.waiters, h.subscribers_joined, o.subscribers, h.register_seconds);
+      std::printf("backend RSS %ld -> %ld KiB: %.1f KiB per held connection (goal < 40)\n",
+                  h.rss_before_kib, h.rss_after_kib,
+                  total ? double(h.rss_after_kib - h.rss_before_kib) / total : 0.0);
+      std::printf(
+          "from the head's announcement: last waiter %.0f ms (p50 %.0f), %d with proof; "
+          "last subscriber %.0f ms (p50 %.0f), %d got it (goal < 250 ms)\n",
+          h.last_waiter_ms, h.p50_waiter_ms, h.waiters_with_proof, h.last_subscriber_ms,
+          h.p50_subscriber_ms, h.subscribers_with_head);
+    }
+
+    if (part("proofs")) {
+      double fill_seconds = 0;
+      auto big = fill_main_tree(stack.database_url, o.intervals, fill_seconds);
+      std::printf("\nmain tree of %llu intervals computed (CompactRange) and COPYed in %.1f s\n",
+                  (unsigned long long)o.intervals, fill_seconds);
+      int port = free_port();
+      pid_t backend = start_backend(big, port, stack.dir + "/big-backend.log");
+      auto deadline = Clock::now() + 60s;
+      while (Clock::now() < deadline && fetch(port, "/health").first != 200)
+        std::this_thread::sleep_for(100ms);
+      // Distinct random pairs, so most reads miss the backend's node cache.
+      std::mt19937_64 rng(42);
+      std::vector<std::string> requests;
+      for (int i = 0; i < 400000; ++i) {
+        uint64_t y = rng() % o.intervals, x = rng() % (y + 1);
+        requests.push_back(
+            get_request("/v1/mth/" + std::to_string(x) + "/in/" + std::to_string(y)));
+      }
+      auto proofs = load(o, port, requests, o.proof_seconds);
+      std::printf(
+          "proof reads x in y (random, %d connections): %.0f per second, p50 %.2f ms, "
+          "p99 %.2f ms, %llu ok, %llu failed\n",
+          o.connections, proofs.per_second, proofs.p50_ms, proofs.p99_ms,
+          (unsigned long long)proofs.ok, (unsigned long long)proofs.failed);
+      kill(backend, SIGTERM);
+      waitpid(backend, nullptr, 0);
+    }
   } catch (const std::exception& e) {
     std::cerr << "backend_bench: " << e.what() << "\n";
     rc = 1;
