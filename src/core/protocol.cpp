@@ -155,6 +155,19 @@ void append_quoted_base64(std::string& out, const Hash& h) {
 
 }  // namespace
 
+std::string pending_answer_json(const Hash& hash, std::string_view timestamp, std::string_view id) {
+  std::string out;
+  out.reserve(200);
+  out += "{\"hash\":";
+  append_quoted_base64(out, hash);
+  out += ",\"id\":";
+  append_json_string(out, id);
+  out += ",\"interval\":null,\"proof\":null,\"timestamp\":";
+  append_json_string(out, timestamp);
+  out += ",\"typ\":\"ts\",\"version\":\"1\"}";
+  return out;
+}
+
 SharedHeadJson::SharedHeadJson(const SignedHead& head)
     : interval_(std::to_string(head.interval.index)) {
   // The proof's members are sorted by name (a, head, inclusion, interval, ith,

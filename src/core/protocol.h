@@ -89,6 +89,10 @@ Json to_json(const TsAnswer& v);
 // the head (ith, mth, interval, inclusion, the signed head) is serialized once
 // here, so answering the thousands of waiters of one head costs little more
 // than writing their paths.
+// The JSON text of an answer without proof yet (interval and proof null),
+// byte for byte what to_wire_json(to_json(answer)).dump() gives.
+std::string pending_answer_json(const Hash& hash, std::string_view timestamp, std::string_view id);
+
 class SharedHeadJson {
  public:
   explicit SharedHeadJson(const SignedHead& head);

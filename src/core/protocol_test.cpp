@@ -211,6 +211,18 @@ TEST(ProtocolJson, SharedHeadJsonIsTheGenericAnswerByteForByte) {
   EXPECT_EQ(compared, 3u * 6 * 4);
 }
 
+TEST(ProtocolJson, PendingAnswerJsonIsTheGenericAnswerByteForByte) {
+  for (const char* id : {"0b6f6c5e-5f0e-4c8e-9e57-3b1b7c2f6a10", "", "quote \" and \\ and \x01"}) {
+    TsAnswer answer;
+    answer.hash = filled(uint8_t(id[0]));
+    answer.timestamp = "2026-11-28T12:00:11.000001Z";
+    answer.id = id;
+    EXPECT_EQ(pending_answer_json(answer.hash, answer.timestamp, answer.id),
+              to_wire_json(to_json(answer)).dump())
+        << id;
+  }
+}
+
 TEST(ProtocolJson, RoundTripsEveryObject) {
   const SignedHead head = sample_head();
   for (const Json& j : through_the_wire(to_json(head))) {

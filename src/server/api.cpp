@@ -352,8 +352,11 @@ Response Api::ts_answer(core::TsAnswer answer, const std::optional<FoundProof>& 
     r.content_type = mime(Format::kJson);
     r.body = proof->head->answers->answer(answer.hash, answer.timestamp, answer.id, proof->a,
                                           proof->path);
-  } else {
+  } else if (format != Format::kCbor && !proof) {
     // Without a proof there is no compact string: the full answer says so (proof null).
+    r.content_type = mime(Format::kJson);
+    r.body = core::pending_answer_json(answer.hash, answer.timestamp, answer.id);
+  } else {
     if (proof) answer.proof = proof->to_core();
     auto f = format == Format::kText ? Format::kJson : format;
     r = document(core::to_json(answer), f, "");
