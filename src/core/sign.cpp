@@ -4,6 +4,8 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include <stdexcept>
+
 #include "core/cbor.h"
 #include "core/encoding.h"
 
@@ -57,8 +59,8 @@ std::string key_id(const PublicKey& public_key) {
 }
 
 bool verify_signature(const PublicKey& public_key, ByteView message, const Signature& signature) {
-  PkeyPtr pkey(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, public_key.data(),
-                                           public_key.size()));
+  PkeyPtr pkey(
+      EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, public_key.data(), public_key.size()));
   if (!pkey) return false;
   MdCtxPtr ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) != 1) {
@@ -141,8 +143,8 @@ std::string SigningKey::to_pem() const {
 Signature SigningKey::sign(ByteView message) const {
   // Ed25519 is deterministic and OpenSSL fails here only when out of memory;
   // an all-zero signature then fails verification instead of crashing.
+  if (!impl_) throw std::logic_error("signing with an empty SigningKey");
   Signature signature{};
-  if (!impl_) return signature;
   MdCtxPtr ctx(EVP_MD_CTX_new());
   size_t len = signature.size();
   if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, impl_->pkey.get()) != 1 ||

@@ -26,10 +26,14 @@ bool verify_signature(const PublicKey& public_key, ByteView message, const Signa
 class SigningKey {
  public:
   static Result<SigningKey> generate();
-  static Result<SigningKey> from_seed(ByteView seed);       // the raw 32-byte private key
+  static Result<SigningKey> from_seed(ByteView seed);        // the raw 32-byte private key
   static Result<SigningKey> from_pem(std::string_view pem);  // PKCS#8 "PRIVATE KEY" text
   std::string to_pem() const;
 
+  // A default-constructed key holds nothing (it exists so that owners can be
+  // filled in later); sign() on it throws rather than write a head that
+  // could never verify into the permanent log.
+  bool valid() const { return impl_ != nullptr; }
   const PublicKey& public_key() const { return public_key_; }
   std::string key_id() const { return ink::core::key_id(public_key_); }
   Signature sign(ByteView message) const;

@@ -1,7 +1,6 @@
 #include "core/sign.h"
 
 #include <gtest/gtest.h>
-
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
@@ -93,6 +92,15 @@ TEST(Sign, GeneratedKeysDiffer) {
   EXPECT_EQ(a->key_id().size(), 16u);
 }
 
+TEST(Sign, EmptyKeyRefusesToSign) {
+  SigningKey empty;
+  EXPECT_FALSE(empty.valid());
+  EXPECT_THROW(empty.sign(as_bytes(std::string_view("head"))), std::logic_error);
+  auto key = SigningKey::generate();
+  ASSERT_TRUE(key);
+  EXPECT_TRUE(key->valid());
+}
+
 TEST(Sign, RejectsBadKeys) {
   EXPECT_FALSE(SigningKey::from_seed(Bytes(31, 0)));
   EXPECT_FALSE(SigningKey::from_seed(Bytes(33, 0)));
@@ -104,7 +112,8 @@ TEST(Sign, RejectsBadKeys) {
   auto huge = SigningKey::from_pem(pem + std::string(100 * 1024, '\n'));
   ASSERT_FALSE(huge);
   EXPECT_NE(huge.error().message.find("64 KiB"), std::string::npos) << huge.error().message;
-  EXPECT_FALSE(SigningKey::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"));
+  EXPECT_FALSE(
+      SigningKey::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"));
   // An EC key is a valid PKCS#8 key, but not Ed25519.
   EVP_PKEY* ec_key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
   ASSERT_NE(ec_key, nullptr);

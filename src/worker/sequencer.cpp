@@ -3,6 +3,7 @@
 #include <chrono>
 #include <future>
 #include <map>
+#include <stdexcept>
 
 #include "core/clock.h"
 #include "core/protocol.h"
@@ -78,7 +79,9 @@ Sequencer::Sequencer(store::sync::PgConnection& conn, core::SigningKey key, std:
       store_(conn),
       key_(std::move(key)),
       authority_(std::move(authority)),
-      crash_hook_(std::move(crash_hook)) {}
+      crash_hook_(std::move(crash_hook)) {
+  if (!key_.valid()) throw std::invalid_argument("the sequencer needs a signing key");
+}
 
 void Sequencer::load() {
   loaded_ = false;
