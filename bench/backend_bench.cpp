@@ -238,6 +238,10 @@ LoadFigures load(const Options& o, int port, const std::vector<std::string>& req
   tcp::endpoint to(asio::ip::make_address("127.0.0.1"), uint16_t(port));
   auto start = Clock::now();
   auto until = start + std::chrono::milliseconds(int64_t(seconds * 1000));
+  if (std::getenv("INK_BENCH_MARKS"))  // to slice a `perf record` of the run
+    std::printf("load on :%d (%s...) from monotonic %.3f s for %.1f s\n", port,
+                requests[0].substr(0, requests[0].find(' ', 5)).c_str(),
+                std::chrono::duration<double>(start.time_since_epoch()).count(), seconds);
   for (int i = 0; i < o.connections; ++i)
     asio::co_spawn(asio::make_strand(io),
                    load_connection(i, o.connections, to, requests, until, results[size_t(i)]),
