@@ -153,19 +153,31 @@ void append_quoted_base64(std::string& out, const Hash& h) {
   out += '"';
 }
 
-}  // namespace
-
-std::string pending_answer_json(const Hash& hash, std::string_view timestamp, std::string_view id) {
+// The answer object around its interval and proof members, which
+// `write_interval_and_proof` appends. Members sorted by name, as nlohmann
+// writes them: hash, id, interval, proof, timestamp, typ, version.
+template <class WriteIntervalAndProof>
+std::string answer_json(const Hash& hash, std::string_view timestamp, std::string_view id,
+                        size_t middle_size, WriteIntervalAndProof write_interval_and_proof) {
   std::string out;
-  out.reserve(200);
+  out.reserve(middle_size + 200);
   out += "{\"hash\":";
   append_quoted_base64(out, hash);
   out += ",\"id\":";
   append_json_string(out, id);
-  out += ",\"interval\":null,\"proof\":null,\"timestamp\":";
+  out += ",\"interval\":";
+  write_interval_and_proof(out);
+  out += ",\"timestamp\":";
   append_json_string(out, timestamp);
   out += ",\"typ\":\"ts\",\"version\":\"1\"}";
   return out;
+}
+
+}  // namespace
+
+std::string pending_answer_json(const Hash& hash, std::string_view timestamp, std::string_view id) {
+  return answer_json(hash, timestamp, id, 0,
+                     [](std::string& out) { out += "null,\"proof\":null"; });
 }
 
 SharedHeadJson::SharedHeadJson(const SignedHead& head)
@@ -184,27 +196,19 @@ SharedHeadJson::SharedHeadJson(const SignedHead& head)
 std::string SharedHeadJson::answer(const Hash& hash, std::string_view timestamp,
                                    std::string_view id, uint64_t a,
                                    std::span<const Hash> path) const {
-  // Members sorted by name: hash, id, interval, proof, timestamp, typ, version.
-  std::string out;
-  out.reserve(proof_rest_.size() + 48 * path.size() + 200);
-  out += "{\"hash\":";
-  append_quoted_base64(out, hash);
-  out += ",\"id\":";
-  append_json_string(out, id);
-  out += ",\"interval\":";
-  out += interval_;
-  out += ",\"proof\":{\"a\":";
-  out += std::to_string(a);
-  out += proof_rest_;
-  out += ",\"path\":[";
-  for (size_t i = 0; i < path.size(); ++i) {
-    if (i) out += ',';
-    append_quoted_base64(out, path[i]);
-  }
-  out += "]},\"timestamp\":";
-  append_json_string(out, timestamp);
-  out += ",\"typ\":\"ts\",\"version\":\"1\"}";
-  return out;
+  return answer_json(hash, timestamp, id, proof_rest_.size() + 48 * path.size(),
+                     [&](std::string& out) {
+                       out += interval_;
+                       out += ",\"proof\":{\"a\":";
+                       out += std::to_string(a);
+                       out += proof_rest_;
+                       out += ",\"path\":[";
+                       for (size_t i = 0; i < path.size(); ++i) {
+                         if (i) out += ',';
+                         append_quoted_base64(out, path[i]);
+                       }
+                       out += "]}";
+                     });
 }
 
 Json to_json(const ProofFile& v) {
