@@ -153,30 +153,45 @@ awaitable<PgResult> AsyncConnection::execute(std::string_view sql,
   }
 }
 
-std::string AsyncConnection::escape_literal(std::string_view text) {
-  char* escaped = PQescapeLiteral(conn_, text.data(), text.size());
-  if (!escaped) throw PgQueryError(PQerrorMessage(conn_), "");
-  std::string out(escaped);
-  PQfreemem(escaped);
-  return out;
+namespace {
+
+// Class 08 (connection), 57P (shutdown), 53 (resources): the database, not the query.
+bool database_unavailable(const std::string& sqlstate) {
+  return sqlstate.empty() || sqlstate.rfind("08", 0) == 0 || sqlstate.rfind("57P", 0) == 0 ||
+         sqlstate.rfind("53", 0) == 0;
 }
 
-awaitable<PgResult> AsyncConnection::collect(Clock::time_point deadline) {
+std::string sqlstate_of(const PGresult* r) {
+  const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+  return state ? state : "";
+}
+
+}  // namespace
+
+awaitable<void> AsyncConnection::flush(Clock::time_point deadline) {
   for (;;) {
     int r = PQflush(conn_);
-    if (r == 0) break;
+    if (r == 0) co_return;
     if (r < 0) fail("cannot send query");
     co_await wait(true, deadline);
   }
+}
+
+awaitable<PGresult*> AsyncConnection::next_result(Clock::time_point deadline) {
+  while (PQisBusy(conn_)) {
+    co_await wait(false, deadline);
+    if (!PQconsumeInput(conn_)) fail("lost the PostgreSQL connection");
+  }
+  co_return PQgetResult(conn_);
+}
+
+awaitable<PgResult> AsyncConnection::collect(Clock::time_point deadline) {
+  co_await flush(deadline);
   PgResult result;
   std::optional<PgQueryError> error;
   bool unavailable = false;
   for (;;) {
-    while (PQisBusy(conn_)) {
-      co_await wait(false, deadline);
-      if (!PQconsumeInput(conn_)) fail("lost the PostgreSQL connection");
-    }
-    PGresult* r = PQgetResult(conn_);
+    PGresult* r = co_await next_result(deadline);
     if (!r) break;
     auto status = PQresultStatus(r);
     if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
@@ -185,12 +200,8 @@ awaitable<PgResult> AsyncConnection::collect(Clock::time_point deadline) {
       else
         PQclear(r);
     } else {
-      const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-      std::string sqlstate = state ? state : "";
-      // Class 08 (connection), 57P (shutdown), 53 (resources): the database, not the query.
-      if (sqlstate.empty() || sqlstate.rfind("08", 0) == 0 || sqlstate.rfind("57P", 0) == 0 ||
-          sqlstate.rfind("53", 0) == 0)
-        unavailable = true;
+      std::string sqlstate = sqlstate_of(r);
+      if (database_unavailable(sqlstate)) unavailable = true;
       if (!error) error.emplace(PQresultErrorMessage(r), sqlstate);
       PQclear(r);
     }
@@ -202,6 +213,63 @@ awaitable<PgResult> AsyncConnection::collect(Clock::time_point deadline) {
   }
   if (error) throw *error;
   co_return result;
+}
+
+awaitable<std::vector<PgResult>> AsyncConnection::pipeline(std::span<const PgStatement> statements,
+                                                           std::chrono::milliseconds timeout) {
+  if (!healthy_) throw PgUnavailable("PostgreSQL connection is broken");
+  auto deadline = Clock::now() + timeout;
+  if (!PQenterPipelineMode(conn_)) fail("cannot enter pipeline mode");
+  for (const auto& st : statements) {
+    std::vector<const char*> values;
+    std::vector<int> lengths, formats;
+    for (size_t i = 0; i < st.params.size(); ++i) {
+      const auto& p = st.params[i];
+      values.push_back(p ? p->data() : nullptr);
+      lengths.push_back(p ? int(p->size()) : 0);
+      formats.push_back(i < st.binary.size() && st.binary[i] ? 1 : 0);
+    }
+    if (!PQsendQueryParams(conn_, st.sql.c_str(), int(values.size()), nullptr, values.data(),
+                           lengths.data(), formats.data(), 1))
+      fail("cannot send query");
+  }
+  if (!PQpipelineSync(conn_)) fail("cannot send pipeline sync");
+  co_await flush(deadline);
+
+  std::vector<PgResult> results(statements.size());
+  std::optional<PgQueryError> error;
+  bool unavailable = false;
+  for (size_t i = 0; i < statements.size(); ++i) {
+    for (;;) {  // each statement's results end with a null result
+      PGresult* r = co_await next_result(deadline);
+      if (!r) break;
+      auto status = PQresultStatus(r);
+      if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
+        results[i] = PgResult(r);
+      } else if (status == PGRES_PIPELINE_ABORTED) {
+        PQclear(r);
+      } else {
+        std::string sqlstate = sqlstate_of(r);
+        if (database_unavailable(sqlstate)) unavailable = true;
+        if (!error) error.emplace(PQresultErrorMessage(r), sqlstate);
+        PQclear(r);
+      }
+      if (PQstatus(conn_) == CONNECTION_BAD) fail("lost the PostgreSQL connection");
+    }
+  }
+  PGresult* sync = co_await next_result(deadline);
+  bool synced = sync && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+  if (sync) PQclear(sync);
+  if (!synced || !PQexitPipelineMode(conn_)) fail("pipeline did not end cleanly");
+  if (unavailable) {
+    healthy_ = false;
+    throw PgUnavailable(error ? error->what() : "lost the PostgreSQL connection");
+  }
+  if (error) {
+    if (PQtransactionStatus(conn_) != PQTRANS_IDLE) healthy_ = false;
+    throw *error;
+  }
+  co_return results;
 }
 
 PgPool::PgPool(asio::any_io_executor executor, Options options)
@@ -342,14 +410,34 @@ std::string pg_text_array(const std::vector<std::optional<std::string>>& items) 
   return out;
 }
 
-std::string pg_bytea_text(std::string_view raw) {
-  static const char* digits = "0123456789abcdef";
-  std::string out = "\\x";
-  out.reserve(2 + raw.size() * 2);
-  for (unsigned char c : raw) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
+namespace {
+void put_be32(std::string& out, uint32_t v) {
+  v = htonl(v);
+  out.append(reinterpret_cast<const char*>(&v), 4);
+}
+}  // namespace
+
+void PgBinaryArray::add(std::string_view element) {
+  put_be32(elements_, uint32_t(element.size()));
+  elements_.append(element);
+  ++count_;
+}
+
+void PgBinaryArray::add_null() {
+  put_be32(elements_, 0xFFFFFFFFu);  // length -1
+  has_null_ = true;
+  ++count_;
+}
+
+std::string PgBinaryArray::finish() const {
+  std::string out;
+  out.reserve(20 + elements_.size());
+  put_be32(out, 1);  // dimensions
+  put_be32(out, has_null_ ? 1 : 0);
+  put_be32(out, element_oid_);
+  put_be32(out, count_);  // length of the dimension
+  put_be32(out, 1);       // its lower bound
+  out += elements_;
   return out;
 }
 

@@ -22,6 +22,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -67,6 +68,15 @@ class PgResult {
 // written in the SQL, e.g. $1::uuid[]); nullopt is SQL NULL.
 using PgParams = std::vector<std::optional<std::string>>;
 
+// One statement of a pipeline: parameters as above, except that those
+// flagged in `binary` are in PostgreSQL's binary send format (e.g. a
+// PgBinaryArray), so client bytes never pass through SQL text.
+struct PgStatement {
+  std::string sql;
+  PgParams params;
+  std::vector<bool> binary;  // per parameter; empty: all text
+};
+
 class AsyncConnection {
  public:
   // Connects without blocking; throws PgUnavailable on failure or timeout.
@@ -86,14 +96,24 @@ class AsyncConnection {
   // no parameters, text results) and returns the last result. If it fails
   // inside an explicit transaction, the connection is marked broken.
   asio::awaitable<PgResult> execute(std::string_view sql, std::chrono::milliseconds timeout);
-  std::string escape_literal(std::string_view text);  // '...' for SQL text
+  // Sends all statements at once (libpq pipeline mode, one round trip) and
+  // returns their results in order (binary format). The first statement that
+  // fails throws PgQueryError (the later ones were skipped by the server);
+  // PgUnavailable as for query(). Inside an explicit transaction a failure
+  // leaves it aborted: the connection is then marked broken.
+  asio::awaitable<std::vector<PgResult>> pipeline(std::span<const PgStatement> statements,
+                                                  std::chrono::milliseconds timeout);
   bool healthy() const { return healthy_; }
+  int backend_pid() const { return PQbackendPID(conn_); }
 
  private:
   AsyncConnection(asio::any_io_executor executor, PGconn* conn);
   asio::awaitable<void> wait(bool for_write, std::chrono::steady_clock::time_point deadline);
   void fail(const std::string& what);
   asio::awaitable<PgResult> collect(std::chrono::steady_clock::time_point deadline);
+  asio::awaitable<void> flush(std::chrono::steady_clock::time_point deadline);
+  // Reads until PQgetResult would not block; returns it (nullptr: no more).
+  asio::awaitable<PGresult*> next_result(std::chrono::steady_clock::time_point deadline);
 
   PGconn* conn_;
   asio::posix::stream_descriptor socket_;
@@ -158,8 +178,25 @@ class PgPool : public std::enable_shared_from_this<PgPool> {
   std::deque<std::shared_ptr<Waiter>> waiters_;
 };
 
-// Text forms for array parameters: {"a","b"} with quoting, and bytea as \x hex.
+// Text form for array parameters: {"a","b"} with quoting.
 std::string pg_text_array(const std::vector<std::optional<std::string>>& items);
-std::string pg_bytea_text(std::string_view raw);
+
+// A one-dimensional array in PostgreSQL's binary format (array_send), for a
+// binary parameter: elements are the element type's binary form (uuid: 16
+// bytes, bytea: the bytes, text: UTF-8 without NUL).
+class PgBinaryArray {
+ public:
+  static constexpr uint32_t kBytea = 17, kText = 25, kUuid = 2950;  // element type oids
+  explicit PgBinaryArray(uint32_t element_oid) : element_oid_(element_oid) {}
+  void add(std::string_view element);
+  void add_null();
+  std::string finish() const;  // header + elements
+
+ private:
+  uint32_t element_oid_;
+  uint32_t count_ = 0;
+  bool has_null_ = false;
+  std::string elements_;
+};
 
 }  // namespace ink::store

@@ -70,43 +70,6 @@ core::SignedHead head_of(const IntervalRow& row, const std::string& authority) {
   return head;
 }
 
-awaitable<InsertedTs> ReadStore::insert_ts(const std::vector<NewTs>& batch) {
-  auto lease = co_await pool_->acquire();
-  auto timeout = pool_->options().query_timeout;
-  // The lock before the clock: once the worker holds the exclusive lock, every
-  // reading taken before has committed or aborted (see db/001, ink_insert_ts).
-  auto clock = co_await lease->execute(
-      "BEGIN; SELECT pg_advisory_xact_lock_shared(7300001); "
-      "SELECT greatest((extract(epoch FROM clock_timestamp()) * 1000000)::bigint, "
-      "(SELECT f.ts_us + 1 FROM clock_floor f))",
-      timeout);
-  if (clock.rows() != 1 || clock.is_null(0, 0)) {
-    // Cannot leave a transaction open on a pooled connection.
-    co_await lease->execute("ROLLBACK", timeout);
-    throw PgQueryError("no clock reading", "");
-  }
-  InsertedTs out;
-  out.ts_us = std::stoll(std::string(clock.bytes(0, 0)));
-  std::string timestamp = core::format_clock(out.ts_us);
-  std::vector<std::optional<std::string>> ids, hashes, tags;
-  out.hashes.reserve(batch.size());
-  for (auto& t : batch) {
-    auto h = core::ts_hash(t.data, timestamp);
-    out.hashes.push_back(h);
-    ids.emplace_back(t.id);
-    hashes.emplace_back(
-        pg_bytea_text(std::string_view(reinterpret_cast<const char*>(h.data()), h.size())));
-    tags.push_back(t.tag);
-  }
-  std::string sql =
-      "INSERT INTO ts (id, ts_us, hash, tag) SELECT u.id, " + std::to_string(out.ts_us) +
-      ", u.hash, u.tag FROM unnest(" + lease->escape_literal(pg_text_array(ids)) + "::uuid[], " +
-      lease->escape_literal(pg_text_array(hashes)) + "::bytea[], " +
-      lease->escape_literal(pg_text_array(tags)) + "::text[]) AS u(id, hash, tag); COMMIT";
-  co_await lease->execute(sql, timeout);
-  co_return out;
-}
-
 awaitable<std::optional<IntervalRow>> ReadStore::newest_interval() {
   PgParams none;
   std::string sql =

@@ -1,7 +1,7 @@
 #pragma once
-// The backend's queries: the one write it makes (ink_insert_ts, a batch of
-// new ts rows) and the reads behind every answer. The worker's queries live
-// elsewhere (one writer of intervals and the main tree).
+// The backend's reads behind every answer. Its one write (new ts rows) is
+// store/ts_writer.h; the worker's queries live in sequencer_store.h (one
+// writer of intervals and the main tree).
 //
 // Every function throws PgUnavailable when the database cannot be reached.
 
@@ -48,17 +48,6 @@ struct TsRow {
   std::optional<uint64_t> leaf;
 };
 
-struct NewTs {
-  std::string id;  // uuid text
-  std::string data;
-  std::optional<std::string> tag;
-};
-
-struct InsertedTs {
-  int64_t ts_us = 0;               // the one clock reading of the batch
-  std::vector<core::Hash> hashes;  // ts hash of each row, in order
-};
-
 struct StoredKey {
   std::string key_id;
   core::PublicKey public_key{};
@@ -76,14 +65,6 @@ class ReadStore {
  public:
   explicit ReadStore(std::shared_ptr<PgPool> pool) : pool_(std::move(pool)) {}
   PgPool& pool() { return *pool_; }
-
-  // Inserts a batch in one transaction (group commit) and returns once it is
-  // committed. The ts hash covers the clock reading, so the reading comes
-  // first: the transaction takes the shared clock lock and reads the clock
-  // exactly as ink_insert_ts does (db/002: above the clock floor), the hashes
-  // are computed here, then the rows are inserted and committed. Two round
-  // trips per batch. Not retried: a broken connection throws PgUnavailable.
-  asio::awaitable<InsertedTs> insert_ts(const std::vector<NewTs>& batch);
 
   asio::awaitable<std::optional<IntervalRow>> newest_interval();
   asio::awaitable<std::optional<IntervalRow>> interval(uint64_t idx);

@@ -21,8 +21,8 @@ std::optional<std::string> schema_mismatch(int database_version) {
   int known = known_schema_version();
   if (database_version == known) return std::nullopt;
   if (database_version == 0)
-    return "the database has no unchanging.ink schema (expected version " +
-           std::to_string(known) + "); start ink-worker once, it applies the migrations";
+    return "the database has no unchanging.ink schema (expected version " + std::to_string(known) +
+           "); start ink-worker once, it applies the migrations";
   if (database_version < known)
     return "the database schema is at version " + std::to_string(database_version) +
            " but this program needs version " + std::to_string(known) +
@@ -74,8 +74,8 @@ std::vector<int> migrate(PGconn* conn) {
       exec("BEGIN");
       try {
         exec(m.sql);
-        exec("INSERT INTO schema_migrations (version, name) VALUES (" +
-             std::to_string(m.version) + ", '" + m.name + "')");
+        exec("INSERT INTO schema_migrations (version, name) VALUES (" + std::to_string(m.version) +
+             ", '" + m.name + "')");
         exec("COMMIT");
       } catch (const StoreError& e) {
         PQclear(PQexec(conn, "ROLLBACK"));
@@ -85,7 +85,8 @@ std::vector<int> migrate(PGconn* conn) {
     }
     exec("RESET client_min_messages");
   } catch (...) {
-    PQclear(PQexec(conn, (std::string("SELECT pg_advisory_unlock(") + kMigrationLock + ")").c_str()));
+    PQclear(
+        PQexec(conn, (std::string("SELECT pg_advisory_unlock(") + kMigrationLock + ")").c_str()));
     throw;
   }
   exec(std::string("SELECT pg_advisory_unlock(") + kMigrationLock + ")");
