@@ -56,6 +56,10 @@ int main(int argc, char** argv) {
   app.add_option("--db-connections", c.db_connections, "PostgreSQL pool size")
       ->envname("INK_DB_CONNECTIONS")
       ->capture_default_str();
+  app.add_option("--commit-resolve-seconds", c.commit_resolve_seconds,
+                 "how long to ask whether a commit whose answer was lost landed")
+      ->envname("INK_COMMIT_RESOLVE_SECONDS")
+      ->capture_default_str();
   app.add_option("--poll-seconds", c.poll_seconds, "fallback check of the newest head")
       ->envname("INK_POLL_SECONDS")
       ->capture_default_str();

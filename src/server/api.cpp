@@ -28,6 +28,13 @@ struct HttpError {
   std::string message;
 };
 
+// A submission whose commit may or may not have landed (see store::TsWriter).
+struct OutcomeUnknown : std::runtime_error {
+  OutcomeUnknown(std::string id_, const std::string& why)
+      : std::runtime_error(why), id(std::move(id_)) {}
+  std::string id;
+};
+
 std::string lower(std::string_view s) {
   std::string out(s);
   for (auto& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
@@ -97,8 +104,9 @@ std::map<std::string, std::string> parse_query(std::string_view query) {
   return out;
 }
 
+// Canonical decimal only: "01" or "+1" would name head 1 by another path.
 std::optional<uint64_t> parse_index(std::string_view s) {
-  if (s.empty() || s.size() > 19) return std::nullopt;
+  if (s.empty() || s.size() > 19 || (s.size() > 1 && s[0] == '0')) return std::nullopt;
   uint64_t v = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
@@ -110,7 +118,8 @@ uint64_t index_or_400(std::string_view s) {
   auto v = parse_index(s);
   if (!v)
     throw HttpError{400, "bad_request",
-                    "'" + std::string(s.substr(0, 40)) + "' is not an interval index (a number)"};
+                    "'" + std::string(s.substr(0, 40)) +
+                        "' is not an interval index (a decimal number without leading zeros)"};
   return *v;
 }
 
@@ -230,11 +239,13 @@ bool Api::is_live_path(std::string_view target) {
 }
 
 Response Api::error(int status, const std::string& code, const std::string& message,
-                    const std::optional<std::string>& accept,
-                    const std::string& content_type) const {
+                    const std::optional<std::string>& accept, const std::string& content_type,
+                    const Json& extra) const {
   auto preferred = request_format(content_type).value_or(Format::kJson);
   auto format = negotiate(accept, preferred).value_or(Format::kJson);
-  auto r = document(Json{{"error", code}, {"message", message}}, format, "error");
+  Json body{{"error", code}, {"message", message}};
+  if (extra.is_object()) body.update(extra);
+  auto r = document(body, format, "error");
   r.status = status;
   return r;
 }
@@ -324,6 +335,16 @@ awaitable<Response> Api::handle(Request req) {
   } catch (const HttpError& e) {
     res = error(e.status, e.code, e.message, req.accept, req.content_type);
     if (e.status == 429) res.headers.emplace_back("Retry-After", "1");
+  } catch (const OutcomeUnknown& e) {
+    spdlog::error("ts {}: {}", e.id, e.what());
+    res = error(503, "outcome_unknown",
+                "the database connection broke while this timestamp was being committed and its "
+                "fate could not be learnt in time: it may or may not have been recorded; look it "
+                "up at /api/v1/ts/" +
+                    e.id + "/ before submitting again",
+                req.accept, req.content_type, Json{{"id", e.id}});
+    res.headers.emplace_back("Retry-After", "5");
+    res.headers.emplace_back("Location", "/api/v1/ts/" + e.id + "/");
   } catch (const store::PgUnavailable& e) {
     spdlog::warn("storage unavailable: {}", e.what());
     res = error(503, "unavailable", "storage is unavailable; nothing was recorded, try again",
@@ -414,6 +435,9 @@ awaitable<Response> Api::create_ts(const Request& req, std::string_view query) {
     data = it->get<std::string>();
     if (!core::is_valid_utf8(data)) throw HttpError{400, "bad_request", "data is not valid UTF-8"};
   }
+  if (data.find('\0') != std::string::npos)
+    throw HttpError{400, "bad_request",
+                    "data contains a NUL character (U+0000), which is not allowed"};
   if (data.size() > core::kMaxDataBytes)
     throw HttpError{413, "too_large",
                     "data is " + std::to_string(data.size()) + " bytes; at most 256 are allowed"};
@@ -422,6 +446,9 @@ awaitable<Response> Api::create_ts(const Request& req, std::string_view query) {
   if (auto t = options.find("tag"); t != options.end()) {
     if (!core::is_valid_utf8(t->second))
       throw HttpError{400, "bad_request", "tag is not valid UTF-8"};
+    if (t->second.find('\0') != std::string::npos)
+      throw HttpError{400, "bad_request",
+                      "tag contains a NUL character (U+0000), which cannot be stored"};
     if (utf8_chars(t->second) > core::kMaxTagChars)
       throw HttpError{400, "bad_request", "tag is longer than 36 characters"};
     tag = t->second;
@@ -430,7 +457,14 @@ awaitable<Response> Api::create_ts(const Request& req, std::string_view query) {
   std::string id = new_uuid_v7();
   // (Named, not a temporary: GCC 12 may destroy temporaries in a co_await twice.)
   store::NewTs row{id, data, tag};
-  auto inserted = co_await p_.batcher.insert(std::move(row));
+  InsertBatcher::Inserted inserted;
+  std::optional<std::string> unknown;
+  try {
+    inserted = co_await p_.batcher.insert(std::move(row));
+  } catch (const store::CommitOutcomeUnknown& e) {
+    unknown = e.what();
+  }
+  if (unknown) throw OutcomeUnknown(id, *unknown);
   // Committed: from here on the answer is 200, whatever else fails.
   core::TsAnswer answer;
   answer.hash = inserted.hash;

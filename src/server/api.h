@@ -66,8 +66,10 @@ class Api {
 
   asio::awaitable<Response> handle(Request request);
   // An error answer in the format the request negotiates (JSON if none).
+  // `extra` members (an object) are added to the error body.
   Response error(int status, const std::string& code, const std::string& message,
-                 const std::optional<std::string>& accept, const std::string& content_type) const;
+                 const std::optional<std::string>& accept, const std::string& content_type,
+                 const core::Json& extra = nullptr) const;
   // Path of the WebSocket feed (with or without /api).
   static bool is_live_path(std::string_view target);
 

@@ -65,12 +65,14 @@ int run_backend(const Config& config) {
   pool_options.max_size = config.db_connections;
   auto pool = std::make_shared<store::PgPool>(io.get_executor(), pool_options);
   store::ReadStore store(pool);
+  store::TsWriter writer(pool,
+                         std::chrono::milliseconds(int64_t(config.commit_resolve_seconds * 1000)));
   ProofService proofs(store, config.authority, size_t(1) << 18);
   pubsub::Hub hub;
   Metrics metrics;
   auto feed = std::make_shared<HeadFeed>(
       io, store, proofs, hub, std::chrono::milliseconds(int64_t(config.poll_seconds * 1000)));
-  auto batcher = std::make_shared<InsertBatcher>(io.get_executor(), store, config.batch_max,
+  auto batcher = std::make_shared<InsertBatcher>(io.get_executor(), writer, config.batch_max,
                                                  config.batches_in_flight, 100000);
   RateLimiter rate_limiter(config.rate_per_second, config.rate_burst);
   pubsub::Subscriber subscriber(
@@ -105,6 +107,18 @@ int run_backend(const Config& config) {
                     [pool] { return double(pool->stats().max_size); });
   metrics.add_gauge("ink_insert_queue", "Timestamps queued for the next group commit.",
                     [batcher] { return double(batcher->queued()); });
+  metrics.add_counter("ink_insert_batch_splits_total",
+                      "Group commits split to isolate a row whose statement failed.",
+                      [batcher] { return double(batcher->splits()); });
+  metrics.add_counter("ink_commit_lost_committed_total",
+                      "Lost COMMIT answers that the database said had committed (answered 200).",
+                      [&writer] { return double(writer.resolutions().committed); });
+  metrics.add_counter("ink_commit_lost_rolled_back_total",
+                      "Lost COMMIT answers that the database said had rolled back (answered 503).",
+                      [&writer] { return double(writer.resolutions().rolled_back); });
+  metrics.add_counter("ink_commit_lost_unknown_total",
+                      "Lost COMMIT answers whose fate was not learnt in time (outcome_unknown).",
+                      [&writer] { return double(writer.resolutions().unknown); });
   metrics.add_gauge("ink_cached_main_tree_nodes", "Main-tree nodes held in memory.",
                     [&proofs] { return double(proofs.cached_nodes()); });
 

@@ -25,12 +25,13 @@ struct Config {
   double rate_burst = 100;
   unsigned threads = 0;  // 0: number of cores
   size_t db_connections = 16;
-  size_t batch_max = 1000;       // ts rows per ink_insert_ts call
-  size_t batches_in_flight = 4;  // concurrent group commits
-  double poll_seconds = 2;       // fallback check of the newest head in PostgreSQL
-  double interval_seconds = 2;   // the worker's interval, for Retry-After estimates only
-  size_t ws_queue_limit = 64;    // heads queued per WebSocket before it is dropped
-  double ws_idle_seconds = 60;   // ping after half of it, close if no pong by its end
+  size_t batch_max = 1000;             // ts rows per group commit
+  size_t batches_in_flight = 4;        // concurrent group commits
+  double commit_resolve_seconds = 10;  // asking for a commit whose answer was lost
+  double poll_seconds = 2;             // fallback check of the newest head in PostgreSQL
+  double interval_seconds = 2;         // the worker's interval, for Retry-After estimates only
+  size_t ws_queue_limit = 64;          // heads queued per WebSocket before it is dropped
+  double ws_idle_seconds = 60;         // ping after half of it, close if no pong by its end
   std::string log_level = "info";
 };
 

@@ -7,10 +7,10 @@
 
 namespace ink::server {
 
-InsertBatcher::InsertBatcher(asio::any_io_executor executor, store::ReadStore& store,
+InsertBatcher::InsertBatcher(asio::any_io_executor executor, store::TsWriter& writer,
                              size_t batch_max, size_t in_flight, size_t queue_limit)
     : executor_(std::move(executor)),
-      store_(store),
+      writer_(writer),
       batch_max_(batch_max),
       in_flight_max_(in_flight),
       queue_limit_(queue_limit) {}
@@ -59,18 +59,37 @@ asio::awaitable<void> InsertBatcher::flush_loop() {
         queue_.pop_front();
       }
     }
-    std::vector<store::NewTs> rows;
-    rows.reserve(batch.size());
-    for (auto& p : batch) rows.push_back(p->ts);
-    try {
-      auto inserted = co_await store_.insert_ts(rows);
-      for (size_t i = 0; i < batch.size(); ++i)
-        batch[i]->result = Inserted{inserted.ts_us, inserted.hashes[i]};
-    } catch (...) {
-      auto error = std::current_exception();
-      for (auto& p : batch) p->error = error;
-    }
+    co_await write(batch);
     for (auto& p : batch) p->done->fire();
+  }
+}
+
+asio::awaitable<void> InsertBatcher::write(std::span<const std::shared_ptr<Pending>> batch) {
+  std::vector<store::NewTs> rows;
+  rows.reserve(batch.size());
+  for (auto& p : batch) rows.push_back(p->ts);
+  bool statement_failed = false;
+  try {
+    auto inserted = co_await writer_.insert(rows);
+    for (size_t i = 0; i < batch.size(); ++i)
+      batch[i]->result = Inserted{inserted.ts_us, inserted.hashes[i]};
+    co_return;
+  } catch (const store::PgQueryError&) {
+    if (batch.size() == 1) {
+      batch[0]->error = std::current_exception();
+      co_return;
+    }
+    statement_failed = true;  // nothing recorded; find the row that causes it
+  } catch (...) {
+    auto error = std::current_exception();
+    for (auto& p : batch) p->error = error;
+    co_return;
+  }
+  if (statement_failed) {
+    ++splits_;
+    const size_t half = batch.size() / 2;
+    co_await write(batch.subspan(0, half));
+    co_await write(batch.subspan(half));
   }
 }
 

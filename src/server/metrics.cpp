@@ -19,7 +19,12 @@ void Metrics::observe(const std::string& route, int status, double seconds) {
 
 void Metrics::add_gauge(std::string name, std::string help, std::function<double()> read) {
   std::lock_guard lock(mutex_);
-  gauges_.push_back({std::move(name), std::move(help), std::move(read)});
+  gauges_.push_back({std::move(name), std::move(help), std::move(read), "gauge"});
+}
+
+void Metrics::add_counter(std::string name, std::string help, std::function<double()> read) {
+  std::lock_guard lock(mutex_);
+  gauges_.push_back({std::move(name), std::move(help), std::move(read), "counter"});
 }
 
 std::string Metrics::render() const {
@@ -47,7 +52,7 @@ std::string Metrics::render() const {
   for (auto& g : gauges_) {
     char value[64];
     std::snprintf(value, sizeof value, "%.17g", g.read());
-    out << "# HELP " << g.name << " " << g.help << "\n# TYPE " << g.name << " gauge\n"
+    out << "# HELP " << g.name << " " << g.help << "\n# TYPE " << g.name << " " << g.type << "\n"
         << g.name << " " << value << "\n";
   }
   return out.str();

@@ -21,6 +21,8 @@ class Metrics {
   void observe(const std::string& route, int status, double seconds);
   // Gauges computed on demand (waiting clients, pool use, ...).
   void add_gauge(std::string name, std::string help, std::function<double()> read);
+  // Counters kept elsewhere (only ever increase), read at scrape time.
+  void add_counter(std::string name, std::string help, std::function<double()> read);
   std::string render() const;
 
   std::atomic<long> open_connections{0};
@@ -39,6 +41,7 @@ class Metrics {
   struct Gauge {
     std::string name, help;
     std::function<double()> read;
+    const char* type = "gauge";
   };
   std::vector<Gauge> gauges_;
 };
