@@ -14,6 +14,8 @@
 #include <mutex>
 #include <unordered_set>
 
+#include "server/http_framing.h"
+
 namespace ink::server {
 
 namespace beast = boost::beast;
@@ -84,12 +86,27 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     }
   }
 
+  using Parser = http::request_parser<http::string_body>;
+
   awaitable<void> accept_loop();
+  // One connection: read a request, serve it (or hand it to the live feed),
+  // write the answer, again while the connection is kept alive.
   awaitable<void> session(tcp::socket socket);
-  awaitable<void> send_error(beast::tcp_stream& stream, int status, const std::string& code,
-                             const std::string& message,
-                             const http::request_parser<http::string_body>* parser);
-  void refuse(tcp::socket& socket);
+  // Reads one whole request into `parser`. False: the connection is done
+  // (closed, timed out, or the request was refused and answered).
+  awaitable<bool> read_request(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                               Parser& parser, ConnectionHandle& handle);
+  // Answers through the API; false when the connection must close.
+  awaitable<bool> serve(beast::tcp_stream& stream, http::request<http::string_body> req,
+                        const asio::ip::address& peer);
+  // The one place a request is refused: the error in the protocol's body,
+  // and the connection closed (after a refusal nothing read can be trusted).
+  awaitable<void> refuse_request(beast::tcp_stream& stream, int status, std::string code,
+                                 std::string message, const Parser* parser,
+                                 std::vector<std::pair<std::string, std::string>> headers = {});
+  // A problem with a WebSocket upgrade request, before Beast sees it.
+  std::optional<FramingProblem> check_upgrade(const http::request<http::string_body>& req) const;
+  void refuse_connection(tcp::socket& socket);
   void close_idle_connections();
 
   asio::io_context& io;
@@ -214,7 +231,7 @@ class LiveSession : public pubsub::HubMember, public std::enable_shared_from_thi
   bool close_requested_ = false;
 };
 
-void Server::Impl::refuse(tcp::socket& socket) {
+void Server::Impl::refuse_connection(tcp::socket& socket) {
   static const std::string answer =
       "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
       "Retry-After: 1\r\nConnection: close\r\nContent-Length: 65\r\n\r\n"
@@ -240,7 +257,7 @@ awaitable<void> Server::Impl::accept_loop() {
       continue;
     }
     if (size_t(metrics.open_connections.load()) >= config.max_connections) {
-      refuse(socket);
+      refuse_connection(socket);
       continue;
     }
     auto executor = socket.get_executor();
@@ -248,9 +265,9 @@ awaitable<void> Server::Impl::accept_loop() {
   }
 }
 
-awaitable<void> Server::Impl::send_error(beast::tcp_stream& stream, int status,
-                                         const std::string& code, const std::string& message,
-                                         const http::request_parser<http::string_body>* parser) {
+awaitable<void> Server::Impl::refuse_request(
+    beast::tcp_stream& stream, int status, std::string code, std::string message,
+    const Parser* parser, std::vector<std::pair<std::string, std::string>> headers) {
   std::optional<std::string> accept;
   std::string content_type;
   if (parser) {
@@ -262,6 +279,7 @@ awaitable<void> Server::Impl::send_error(beast::tcp_stream& stream, int status,
   auto res = api.error(status, code, message, accept, content_type);
   http::response<http::string_body> msg{static_cast<http::status>(status), 11};
   msg.set(http::field::content_type, res.content_type);
+  for (auto& [name, value] : headers) msg.set(name, value);
   msg.body() = std::move(res.body);
   msg.keep_alive(false);
   msg.prepare_payload();
@@ -271,6 +289,154 @@ awaitable<void> Server::Impl::send_error(beast::tcp_stream& stream, int status,
   metrics.observe("malformed", status, 0);
 }
 
+namespace {
+
+// Reads until the buffer holds a whole header (up to its empty line) and
+// returns the header's length; 0 when `limit` bytes arrived without one.
+awaitable<std::size_t> read_header_bytes(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                         boost::system::error_code& ec, std::size_t limit) {
+  std::size_t searched = 0;
+  for (;;) {
+    std::string_view have(static_cast<const char*>(buffer.data().data()), buffer.size());
+    auto end = have.find("\r\n\r\n", searched);
+    if (end != std::string_view::npos) co_return end + 4;
+    if (have.size() >= limit) co_return 0;
+    searched = have.size() < 3 ? 0 : have.size() - 3;
+    auto room = std::min<std::size_t>(4096, buffer.max_size() - buffer.size());
+    std::size_t n = co_await stream.async_read_some(buffer.prepare(room), with_ec(ec));
+    if (ec) co_return 0;
+    buffer.commit(n);
+  }
+}
+
+bool quiet_end(const boost::system::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == beast::error::timeout ||
+         ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::operation_aborted;
+}
+
+}  // namespace
+
+awaitable<bool> Server::Impl::read_request(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                           Parser& parser, ConnectionHandle& handle) {
+  parser.header_limit(std::uint32_t(config.max_header_bytes));
+  parser.body_limit(config.max_body_bytes);
+  boost::system::error_code ec;
+  // The raw header first, to look at it before any parser interprets it.
+  handle.idle = true;
+  std::size_t header_end =
+      co_await read_header_bytes(stream, buffer, ec, config.max_header_bytes + 1);
+  handle.idle = false;
+  if (ec) co_return false;  // closed, reset, timed out or shut down: nothing to answer
+  if (header_end == 0 || header_end > config.max_header_bytes) {
+    co_await refuse_request(stream, 431, "bad_request", "request headers too large", nullptr);
+    co_return false;
+  }
+  const std::string_view raw(static_cast<const char*>(buffer.data().data()), header_end);
+  if (auto problem = check_raw_header(raw)) {
+    co_await refuse_request(stream, problem->status, problem->code, problem->message, nullptr);
+    co_return false;
+  }
+  co_await http::async_read_header(stream, buffer, parser, with_ec(ec));
+  if (ec) {
+    if (quiet_end(ec)) co_return false;
+    if (ec == http::error::header_limit)
+      co_await refuse_request(stream, 431, "bad_request", "request headers too large", nullptr);
+    else if (ec == http::error::body_limit)
+      co_await refuse_request(stream, 413, "too_large", "body over the limit", &parser);
+    else
+      co_await refuse_request(stream, 400, "bad_request", "malformed request: " + ec.message(),
+                              nullptr);
+    co_return false;
+  }
+  auto& header = parser.get();
+  std::vector<HeaderField> fields;
+  for (auto& f : header)
+    fields.emplace_back(std::string_view(f.name_string().data(), f.name_string().size()),
+                        std::string_view(f.value().data(), f.value().size()));
+  if (auto problem = check_framing(header.version(), fields)) {
+    co_await refuse_request(stream, problem->status, problem->code, problem->message, &parser);
+    co_return false;
+  }
+  if (websocket::is_upgrade(header)) co_return true;  // no body; the live feed takes over
+  if (auto it = header.find(http::field::expect);
+      it != header.end() && beast::iequals(it->value(), "100-continue")) {
+    http::response<http::empty_body> cont{http::status::continue_, header.version()};
+    co_await http::async_write(stream, cont, with_ec(ec));
+    if (ec) co_return false;
+  }
+  if (!parser.is_done()) {
+    co_await http::async_read(stream, buffer, parser, with_ec(ec));
+    if (ec == http::error::body_limit) {
+      co_await refuse_request(stream, 413, "too_large", "body over the limit", &parser);
+      co_return false;
+    }
+    if (ec) {
+      if (!quiet_end(ec))
+        co_await refuse_request(stream, 400, "bad_request", "malformed body: " + ec.message(),
+                                &parser);
+      co_return false;
+    }
+  }
+  co_return true;
+}
+
+std::optional<FramingProblem> Server::Impl::check_upgrade(
+    const http::request<http::string_body>& req) const {
+  if (!Api::is_live_path(std::string_view(req.target().data(), req.target().size())))
+    return FramingProblem{404, "not_found",
+                          "no WebSocket here (the live feed is /api/v1/mth/live)"};
+  if (req.method() != http::verb::get || req.version() < 11)
+    return FramingProblem{400, "bad_request", "a WebSocket upgrade is an HTTP/1.1 GET"};
+  auto key = req[http::field::sec_websocket_key];
+  if (key.size() != 24)  // base64 of 16 bytes
+    return FramingProblem{400, "bad_request",
+                          "Sec-WebSocket-Key missing or not 16 bytes in base64"};
+  if (req[http::field::sec_websocket_version] != "13")
+    return FramingProblem{426, "upgrade_required", "only WebSocket version 13 is spoken here"};
+  return std::nullopt;
+}
+
+awaitable<bool> Server::Impl::serve(beast::tcp_stream& stream, http::request<http::string_body> req,
+                                    const asio::ip::address& peer) {
+  auto started = std::chrono::steady_clock::now();
+  Request request;
+  request.method = std::string(req.method_string());
+  request.target = std::string(req.target());
+  if (auto it = req.find(http::field::content_type); it != req.end())
+    request.content_type = std::string(it->value());
+  if (auto it = req.find(http::field::accept); it != req.end())
+    request.accept = std::string(it->value());
+  request.body = std::move(req.body());
+  request.client = peer.to_string();
+  if (std::find(trusted.begin(), trusted.end(), peer) != trusted.end()) {
+    if (auto it = req.find("X-Real-IP"); it != req.end() && !it->value().empty())
+      request.client = std::string(it->value());
+  }
+  Response res = co_await api.handle(std::move(request));
+
+  http::response<http::string_body> msg{static_cast<http::status>(res.status), req.version()};
+  if (!res.content_type.empty()) msg.set(http::field::content_type, res.content_type);
+  for (auto& [name, value] : res.headers) msg.set(name, value);
+  msg.body() = std::move(res.body);
+  const bool keep_alive = req.keep_alive() && !stopping;
+  msg.keep_alive(keep_alive);
+  msg.prepare_payload();
+  if (req.method() == http::verb::head) {
+    // HEAD: the GET answer's headers, Content-Length included, and no body.
+    const auto length = msg.body().size();
+    msg.body().clear();
+    msg.content_length(length);
+  }
+  stream.expires_after(std::chrono::seconds(30));
+  boost::system::error_code ec;
+  co_await http::async_write(stream, msg, with_ec(ec));
+  metrics.observe(
+      res.route, res.status,
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  co_return !ec && keep_alive;
+}
+
 awaitable<void> Server::Impl::session(tcp::socket socket) {
   auto self = shared_from_this();
   ConnectionCount count(metrics);
@@ -278,7 +444,8 @@ awaitable<void> Server::Impl::session(tcp::socket socket) {
   auto peer = socket.remote_endpoint(ec).address();
   socket.set_option(tcp::no_delay(true), ec);
   beast::tcp_stream stream(std::move(socket));
-  beast::flat_buffer buffer;
+  // Bounded: a header that never ends cannot grow it past this.
+  beast::flat_buffer buffer(config.max_header_bytes + config.max_body_bytes + 16 * 1024);
   auto handle = std::make_shared<ConnectionHandle>();
   handle->executor = stream.get_executor();
   handle->stream = &stream;
@@ -298,127 +465,29 @@ awaitable<void> Server::Impl::session(tcp::socket socket) {
   } unregister{*this, handle};
   const auto read_timeout = std::chrono::milliseconds(int64_t(config.read_timeout_seconds * 1000));
   for (;;) {
-    http::request_parser<http::string_body> parser;
-    parser.header_limit(std::uint32_t(config.max_header_bytes));
-    parser.body_limit(config.max_body_bytes);
-    // One deadline for the whole request: trickling bytes cannot extend it.
-    stream.expires_after(read_timeout);
     // stop() sets `stopping` before it looks for idle connections, so one
     // that gets here later sees the flag and closes by itself.
     if (stopping && buffer.size() == 0) break;
-    handle->idle = true;
-    co_await http::async_read_header(stream, buffer, parser, with_ec(ec));
-    handle->idle = false;
-    if (ec) {
-      if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-          ec == asio::error::eof || ec == asio::error::connection_reset ||
-          ec == asio::error::operation_aborted)
-        break;
-      if (ec == http::error::header_limit) {
-        std::string code_text = "bad_request", message_text = "request headers too large";
-        co_await send_error(stream, 431, code_text, message_text, nullptr);
-      } else if (ec == http::error::body_limit) {
-        std::string code_text = "too_large", message_text = "body over the limit";
-        co_await send_error(stream, 413, code_text, message_text, &parser);
-      } else {
-        std::string code_text = "bad_request", message_text = "malformed request: " + ec.message();
-        co_await send_error(stream, 400, code_text, message_text, nullptr);
-      }
-      break;
-    }
-    auto& header = parser.get();
-    // Request smuggling guards: one framing, said once.
-    size_t content_lengths = 0, transfer_encodings = 0;
-    for (auto& field : header) {
-      if (field.name() == http::field::content_length) ++content_lengths;
-      if (field.name() == http::field::transfer_encoding) ++transfer_encodings;
-    }
-    if (content_lengths > 1 || (content_lengths && transfer_encodings)) {
-      {
-        std::string code_text = "bad_request",
-                    message_text = content_lengths > 1
-                                       ? "duplicate Content-Length"
-                                       : "both Content-Length and Transfer-Encoding";
-        co_await send_error(stream, 400, code_text, message_text, &parser);
-      }
-      break;
-    }
-    if (websocket::is_upgrade(header)) {
-      if (!Api::is_live_path(std::string_view(header.target().data(), header.target().size()))) {
-        {
-          std::string code_text = "not_found", message_text = "no WebSocket here";
-          co_await send_error(stream, 404, code_text, message_text, &parser);
-        }
+    // One deadline for the whole request: trickling bytes cannot extend it.
+    stream.expires_after(read_timeout);
+    Parser parser;
+    if (!co_await read_request(stream, buffer, parser, *handle)) break;
+    stream.expires_never();
+    if (websocket::is_upgrade(parser.get())) {
+      if (auto problem = check_upgrade(parser.get())) {
+        std::vector<std::pair<std::string, std::string>> headers;
+        if (problem->status == 426) headers.emplace_back("Sec-WebSocket-Version", "13");
+        co_await refuse_request(stream, problem->status, problem->code, problem->message, &parser,
+                                std::move(headers));
         break;
       }
-      stream.expires_never();
       handle->stream = nullptr;  // the live session owns it now; hub.close_all() closes it
       auto live = std::make_shared<LiveSession>(std::move(stream), *this);
       auto upgrade = parser.release();
       co_await live->run(std::move(upgrade));
       co_return;
     }
-    if (auto it = header.find(http::field::expect);
-        it != header.end() && beast::iequals(it->value(), "100-continue")) {
-      http::response<http::empty_body> cont{http::status::continue_, header.version()};
-      co_await http::async_write(stream, cont, with_ec(ec));
-      if (ec) break;
-    }
-    if (!parser.is_done()) {
-      co_await http::async_read(stream, buffer, parser, with_ec(ec));
-      if (ec == http::error::body_limit) {
-        {
-          std::string code_text = "too_large", message_text = "body over the limit";
-          co_await send_error(stream, 413, code_text, message_text, &parser);
-        }
-        break;
-      }
-      if (ec) {
-        if (ec != beast::error::timeout && ec != asio::error::eof &&
-            ec != asio::error::connection_reset && ec != http::error::end_of_stream) {
-          std::string code_text = "bad_request", message_text = "malformed body: " + ec.message();
-          co_await send_error(stream, 400, code_text, message_text, &parser);
-        }
-        break;
-      }
-    }
-    stream.expires_never();
-    auto started = std::chrono::steady_clock::now();
-    auto req = parser.release();
-    Request request;
-    request.method = std::string(req.method_string());
-    request.target = std::string(req.target());
-    if (auto it = req.find(http::field::content_type); it != req.end())
-      request.content_type = std::string(it->value());
-    if (auto it = req.find(http::field::accept); it != req.end())
-      request.accept = std::string(it->value());
-    request.body = std::move(req.body());
-    request.client = peer.to_string();
-    if (std::find(trusted.begin(), trusted.end(), peer) != trusted.end()) {
-      if (auto it = req.find("X-Real-IP"); it != req.end() && !it->value().empty())
-        request.client = std::string(it->value());
-    }
-    Response res = co_await api.handle(std::move(request));
-
-    http::response<http::string_body> msg{static_cast<http::status>(res.status), req.version()};
-    if (!res.content_type.empty()) msg.set(http::field::content_type, res.content_type);
-    for (auto& [name, value] : res.headers) msg.set(name, value);
-    msg.body() = std::move(res.body);
-    const bool keep_alive = req.keep_alive() && !stopping;
-    msg.keep_alive(keep_alive);
-    msg.prepare_payload();
-    if (req.method() == http::verb::head) {
-      // HEAD: the GET answer's headers, Content-Length included, and no body.
-      const auto length = msg.body().size();
-      msg.body().clear();
-      msg.content_length(length);
-    }
-    stream.expires_after(std::chrono::seconds(30));
-    co_await http::async_write(stream, msg, with_ec(ec));
-    metrics.observe(
-        res.route, res.status,
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-    if (ec || !keep_alive) break;
+    if (!co_await serve(stream, parser.release(), peer)) break;
   }
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
 }
