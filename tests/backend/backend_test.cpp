@@ -14,14 +14,13 @@
 #include <memory>
 #include <thread>
 
+#include "backend/backend_stack.h"
 #include "core/check.h"
 #include "core/compact.h"
 #include "core/decode.h"
 #include "core/encoding.h"
 #include "core/protocol.h"
 #include "core/verify.h"
-#include "support/http_client.h"
-#include "support/test_env.h"
 
 namespace ink {
 namespace {
@@ -31,106 +30,6 @@ using namespace std::chrono_literals;
 using test::http;
 using test::http_get;
 using test::http_post_json;
-
-constexpr const char* kAuthority = "backend-test.ink";
-
-using test::free_port;
-
-Json parse_json(const std::string& body) { return Json::parse(body, nullptr, false); }
-
-Json parse_cbor(const std::string& body) {
-  auto doc = core::decode_cbor_strict(core::as_bytes(body),
-                                      core::DecodeLimits{.max_bytes = 1 << 20, .max_depth = 16});
-  EXPECT_TRUE(doc.ok()) << (doc.ok() ? "" : doc.error().message);
-  return doc.ok() ? *doc : Json();
-}
-
-// A fresh database, a worker with a short interval, and one backend.
-class Stack {
- public:
-  Stack() {
-    db = test::fresh_database("backend");
-    dir = test::testenv_dir() + "/backend-" + std::to_string(getpid());
-    std::system(("mkdir -p " + dir).c_str());
-    worker_ = start_worker();
-    start_backend();
-    ready_ = test::wait_until(
-        [&] {
-          try {
-            return http_get(base, "/api/ready").status == 200 &&
-                   http_get(base, "/api/v1/mth/current").status == 200;
-          } catch (...) {
-            return false;
-          }
-        },
-        30s);
-  }
-  bool ready() const { return ready_; }
-
-  std::unique_ptr<test::Process> start_worker() {
-    return std::make_unique<test::Process>(
-        std::vector<std::string>{test::bin_dir() + "/ink-worker", "--database-url", db,
-                                 "--redis-url", test::env_value("REDIS_URL"), "--authority",
-                                 kAuthority, "--interval", "0.3", "--key", dir + "/key.pem"},
-        std::map<std::string, std::string>{}, dir + "/worker.log");
-  }
-  void start_backend(std::map<std::string, std::string> env = {}) {
-    if (port == 0) port = free_port();
-    base = "http://127.0.0.1:" + std::to_string(port);
-    env.emplace("INK_RATE_LIMIT", "0");
-    backend = std::make_unique<test::Process>(
-        std::vector<std::string>{test::bin_dir() + "/ink-backend", "--database-url", db,
-                                 "--redis-url", test::env_value("REDIS_URL"), "--authority",
-                                 kAuthority, "--listen", "127.0.0.1:" + std::to_string(port),
-                                 "--threads", "2", "--wait-seconds", "10"},
-        env, dir + "/backend.log");
-  }
-  void stop_worker() { worker_.reset(); }
-  void restart_worker() { worker_ = start_worker(); }
-  int64_t count(const std::string& sql) { return std::stoll(test::query_value(db, sql)); }
-
-  std::vector<core::PublicKey> keys() {
-    std::vector<core::PublicKey> out;
-    auto j = parse_json(http_get(base, "/api/v1/keys").body);
-    for (auto& k : j) {
-      auto bytes = core::from_base64(k.at("public_key").get<std::string>());
-      if (!bytes.ok() || bytes->size() != 32) continue;
-      core::PublicKey pk;
-      std::copy(bytes->begin(), bytes->end(), pk.begin());
-      out.push_back(pk);
-    }
-    return out;
-  }
-
-  std::string db, dir, base;
-  int port = 0;
-  std::unique_ptr<test::Process> backend;
-
- private:
-  std::unique_ptr<test::Process> worker_;
-  bool ready_ = false;
-};
-
-test::HttpResponse post(const Stack& s, const std::string& target, const std::string& body,
-                        const std::string& content_type, const std::string& accept = "") {
-  test::HttpRequest req;
-  req.method = "POST";
-  req.target = target;
-  req.body = body;
-  if (!content_type.empty()) req.headers["Content-Type"] = content_type;
-  if (!accept.empty()) req.headers["Accept"] = accept;
-  return http(s.base, req);
-}
-
-std::string stamp(const std::string& data) { return Json{{"data", data}}.dump(); }
-
-void expect_error(const test::HttpResponse& res, int status, const std::string& code) {
-  EXPECT_EQ(res.status, status) << res.body;
-  auto j = parse_json(res.body);
-  ASSERT_TRUE(j.is_object()) << res.body;
-  EXPECT_EQ(j.value("error", ""), code) << res.body;
-  EXPECT_FALSE(j.value("message", "").empty());
-}
 
 TEST(Backend, JsonStampWithWaitVerifiesAndReadsBack) {
   Stack s;
