@@ -100,6 +100,12 @@ write_nginx_conf() {
   conf=${conf//@PORT@/$INK_PORT}
   conf=${conf//@PROXY_READ_TIMEOUT@/$((INK_WAIT_SECONDS + 30))}
   conf=${conf//@BACKEND_SERVERS@/$servers}
+  # nginx cannot go past the hard limit on open files: size from it.
+  local nofile
+  nofile=$(ulimit -Hn)
+  [ "$nofile" = unlimited ] && nofile=65536
+  conf=${conf//@WORKER_RLIMIT_NOFILE@/$nofile}
+  conf=${conf//@WORKER_CONNECTIONS@/$((nofile - 64))}
   printf '%s\n' "$conf" >"$run/nginx.conf"
 }
 
@@ -114,13 +120,30 @@ do_down() {
   return 0
 }
 
-wait_ready() {
-  local deadline=$((SECONDS + ${1:-90}))
+# ready URL [seconds]: until URL answers 200 five times in a row (one lucky
+# answer while a backend still starts is not ready).
+wait_url_ready() {
+  local url=$1 deadline=$((SECONDS + ${2:-90})) streak=0
   while [ $SECONDS -lt $deadline ]; do
-    if curl -fsS -o /dev/null "http://127.0.0.1:$INK_PORT/api/ready" 2>/dev/null; then return 0; fi
-    sleep 0.2
+    if curl -fsS -o /dev/null "$url" 2>/dev/null; then
+      streak=$((streak + 1))
+      [ $streak -ge 5 ] && return 0
+    else
+      streak=0
+    fi
+    sleep 0.1
   done
   return 1
+}
+
+# Every backend ready on its own port. nginx starts only after them, so it
+# never marks a starting backend failed; then readiness through nginx is what
+# users get.
+wait_backends_ready() {
+  local i
+  for i in $(seq 1 "$INK_BACKENDS"); do
+    wait_url_ready "http://127.0.0.1:$((INK_BACKEND_BASE_PORT + i - 1))/api/ready" "${1:-90}" || return 1
+  done
 }
 
 do_up() {
@@ -145,10 +168,15 @@ do_up() {
   elif [ "$INK_WEB" = 1 ]; then
     echo "note: web/.output not built; the web page is not served (make web)" >&2
   fi
+  if ! wait_backends_ready 120; then
+    echo "the backends did not become ready; logs are in $logs" >&2
+    tail -n 20 "$logs"/*.log >&2 || true
+    exit 1
+  fi
   write_nginx_conf
   nginx -c "$run/nginx.conf" -p "$INK_VAR_DIR" -g "daemon on;" 2>>"$logs/nginx-error.log" || {
     echo "nginx failed to start, see $logs/nginx-error.log" >&2; exit 1; }
-  if ! wait_ready 120; then
+  if ! wait_url_ready "http://127.0.0.1:$INK_PORT/api/ready" 60; then
     echo "the stack did not become ready; logs are in $logs" >&2
     tail -n 20 "$logs"/*.log >&2 || true
     exit 1
