@@ -4,12 +4,21 @@
 #include <unordered_map>
 
 #include "core/clock.h"
+#include "core/uuid.h"
 
 namespace ink::store {
 
 using asio::awaitable;
 
 namespace {
+
+// A uuid column (binary: 16 bytes) as canonical text.
+std::string uuid_column(std::string_view v) {
+  if (v.size() != 16) throw PgQueryError("stored uuid is not 16 bytes", "");
+  core::Uuid id;
+  std::memcpy(id.data(), v.data(), 16);
+  return core::format_uuid(id);
+}
 
 core::Hash to_hash(std::string_view v) {
   if (v.size() != 32) throw PgQueryError("stored hash is not 32 bytes", "");
@@ -109,7 +118,7 @@ awaitable<std::vector<TsRow>> ReadStore::ts_rows(const std::vector<std::string>&
   std::vector<TsRow> out(size_t(r.rows()));
   for (int i = 0; i < r.rows(); ++i) {
     auto& row = out[size_t(i)];
-    row.id = uuid_text(r.bytes(i, 0));
+    row.id = uuid_column(r.bytes(i, 0));
     row.ts_us = r.int64(i, 1);
     row.hash = to_hash(r.bytes(i, 2));
     if (!r.is_null(i, 3)) {
@@ -128,7 +137,7 @@ awaitable<std::vector<TsRow>> ReadStore::ts_leaves(const std::vector<std::string
   std::vector<TsRow> out(size_t(r.rows()));
   for (int i = 0; i < r.rows(); ++i) {
     auto& row = out[size_t(i)];
-    row.id = uuid_text(r.bytes(i, 0));
+    row.id = uuid_column(r.bytes(i, 0));
     row.idx = uint64_t(r.int64(i, 1));
     row.leaf = uint64_t(r.int64(i, 2));
   }
@@ -204,43 +213,6 @@ awaitable<std::vector<StoredKey>> ReadStore::keys() {
 awaitable<void> ReadStore::ping() {
   PgParams none;
   co_await pool_->query("SELECT 1", none);
-}
-
-std::string uuid_text(std::string_view raw16) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  out.reserve(36);
-  for (size_t i = 0; i < raw16.size() && i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    auto c = static_cast<unsigned char>(raw16[i]);
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
-}
-
-std::optional<std::array<uint8_t, 16>> parse_uuid(std::string_view text) {
-  if (text.size() != 36) return std::nullopt;
-  std::array<uint8_t, 16> out{};
-  size_t byte = 0;
-  for (size_t i = 0; i < 36;) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (text[i] != '-') return std::nullopt;
-      ++i;
-      continue;
-    }
-    auto nibble = [](char c) -> int {
-      if (c >= '0' && c <= '9') return c - '0';
-      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-      return -1;
-    };
-    int hi = nibble(text[i]), lo = nibble(text[i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out[byte++] = uint8_t(hi << 4 | lo);
-    i += 2;
-  }
-  return out;
 }
 
 }  // namespace ink::store

@@ -93,8 +93,4 @@ class ReadStore {
   std::shared_ptr<PgPool> pool_;
 };
 
-// uuid helpers: 16 raw bytes to/from the canonical 8-4-4-4-12 lower-case text.
-std::string uuid_text(std::string_view raw16);
-std::optional<std::array<uint8_t, 16>> parse_uuid(std::string_view text);
-
 }  // namespace ink::store

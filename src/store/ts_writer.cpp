@@ -9,7 +9,7 @@
 
 #include "core/clock.h"
 #include "core/protocol.h"
-#include "store/read_store.h"
+#include "core/uuid.h"
 
 namespace ink::store {
 
@@ -30,8 +30,8 @@ awaitable<void> pause(std::chrono::milliseconds how_long) {
 }
 
 std::string raw_uuid(const std::string& text) {
-  auto raw = parse_uuid(text);
-  if (!raw) throw std::invalid_argument("not a uuid: " + text);
+  auto raw = core::parse_uuid(text);
+  if (!raw) throw std::invalid_argument(raw.error().message);
   return std::string(reinterpret_cast<const char*>(raw->data()), raw->size());
 }
 
