@@ -1,0 +1,58 @@
+#include "server/router.h"
+
+#include <gtest/gtest.h>
+
+namespace ink::server {
+namespace {
+
+Router table() {
+  Router r;
+  r.add("GET", "/health", "health");
+  r.add("POST", "/v1/ts", "ts_create");
+  r.add("GET", "/v1/ts/{}", "ts_read");
+  r.add("GET", "/v1/mth/live", "mth_live");
+  r.add("GET", "/v1/mth/{}", "mth_head");
+  r.add("GET", "/v1/mth/{}/in/{}", "mth_inclusion");
+  r.add("GET POST", "/v1/both", "both");
+  return r;
+}
+
+TEST(Router, FindsRoutesAndParameters) {
+  auto r = table();
+  auto m = r.match("GET", "/v1/mth/5/in/7");
+  ASSERT_EQ(m.kind, Router::Match::Kind::kFound);
+  EXPECT_EQ(r.name(m.route), "mth_inclusion");
+  ASSERT_EQ(m.params.size(), 2u);
+  EXPECT_EQ(m.params[0], "5");
+  EXPECT_EQ(m.params[1], "7");
+  EXPECT_EQ(r.name(r.match("POST", "/v1/ts/").route), "ts_create");
+  EXPECT_EQ(r.name(r.match("GET", "//v1//ts/abc/").route), "ts_read");
+  EXPECT_EQ(r.name(r.match("POST", "/v1/both").route), "both");
+}
+
+TEST(Router, EarlierRoutesWin) {
+  auto r = table();
+  EXPECT_EQ(r.name(r.match("GET", "/v1/mth/live").route), "mth_live");
+  EXPECT_EQ(r.name(r.match("GET", "/v1/mth/current").route), "mth_head");
+}
+
+TEST(Router, HeadFollowsGet) {
+  auto r = table();
+  EXPECT_EQ(r.match("HEAD", "/v1/mth/3").kind, Router::Match::Kind::kFound);
+  EXPECT_EQ(r.match("HEAD", "/v1/ts").kind, Router::Match::Kind::kMethodNotAllowed);
+}
+
+TEST(Router, UnknownPathsAndMethods) {
+  auto r = table();
+  EXPECT_EQ(r.match("GET", "/v1/nothing").kind, Router::Match::Kind::kNotFound);
+  EXPECT_EQ(r.match("GET", "/v1/ts/a/b").kind, Router::Match::Kind::kNotFound);
+  EXPECT_EQ(r.match("GET", "").kind, Router::Match::Kind::kNotFound);
+  auto m = r.match("DELETE", "/v1/mth/3");
+  EXPECT_EQ(m.kind, Router::Match::Kind::kMethodNotAllowed);
+  EXPECT_EQ(m.allow, "GET");
+  EXPECT_EQ(r.match("GET", "/v1/ts").allow, "POST");
+  EXPECT_EQ(r.match("PUT", "/v1/both").allow, "GET, POST");
+}
+
+}  // namespace
+}  // namespace ink::server
