@@ -1,10 +1,12 @@
 #pragma once
-// The HTTP API of PROTOCOL.md, free of any HTTP library: a parsed request
-// in, a complete response out. Routing, content negotiation, validation,
-// error bodies, and the mapping of failures to statuses live here; the
-// Beast session (server.cpp) only moves bytes.
+// The HTTP API of PROTOCOL.md, free of any HTTP library: a parsed request in,
+// a complete response out. A route table (server/router.h) leads each method
+// and path to its handler; request text is read by server/http_text.h and
+// server/submission.h; failures are mapped to statuses once, in handle().
+// The Beast session (server.cpp) only moves bytes.
 //
 // Mounted both under /api (behind the proxy) and at the root (direct).
+// Features in rooms of their own add their routes with add_route().
 
 // clang-format off
 #include <utility>  // before Asio's coroutine headers (Boost 1.74)
@@ -12,15 +14,18 @@
 #include <boost/asio/awaitable.hpp>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "server/config.h"
 #include "server/head_feed.h"
+#include "server/http_text.h"
 #include "server/insert_batcher.h"
 #include "server/metrics.h"
 #include "server/proofs.h"
 #include "server/rate_limit.h"
+#include "server/router.h"
 
 namespace ink::server {
 
@@ -41,14 +46,12 @@ struct Response {
   std::string route;  // metrics label
 };
 
-enum class Format { kJson, kCbor, kText };
-
-// The response format for an Accept header (nullopt: 406). `preferred` wins
-// ties and answers a missing Accept; text/plain only counts when allowed.
-std::optional<Format> negotiate(const std::optional<std::string>& accept, Format preferred,
-                                bool allow_text = false);
-// A new UUIDv7: 48-bit Unix milliseconds, then random bits.
-std::string new_uuid_v7();
+// What a handler gets besides the request: the {} segments of its route and
+// the query string (after '?', undecoded).
+struct RouteArgs {
+  std::span<const std::string_view> params;
+  std::string_view query;
+};
 
 class Api {
  public:
@@ -62,32 +65,42 @@ class Api {
     Metrics& metrics;
     std::function<bool()> pubsub_connected;
   };
-  explicit Api(Parts parts) : p_(std::move(parts)) {}
+  explicit Api(Parts parts);
+
+  using Handler = std::function<asio::awaitable<Response>(const Request&, const RouteArgs&)>;
+  // methods: "GET", "POST", "GET POST"; pattern: a path under /v1 or at the
+  // root, `{}` for a parameter; name: the metrics label. Not thread safe:
+  // call before serving.
+  void add_route(std::string_view methods, std::string_view pattern, std::string name,
+                 Handler handler);
 
   asio::awaitable<Response> handle(Request request);
-  // An error answer in the format the request negotiates (JSON if none).
-  // `extra` members (an object) are added to the error body.
+  // An error answer in the format the request negotiates (JSON if none);
+  // `extra` members (an object) join the body.
   Response error(int status, const std::string& code, const std::string& message,
                  const std::optional<std::string>& accept, const std::string& content_type,
                  const core::Json& extra = nullptr) const;
   // Path of the WebSocket feed (with or without /api).
   static bool is_live_path(std::string_view target);
+  // Submissions from this client may proceed (rate limit); throws ApiError 429.
+  void admit_submission(const Request& r);
 
  private:
-  asio::awaitable<Response> create_ts(const Request& r, std::string_view query);
-  asio::awaitable<Response> read_ts(const Request& r, std::string_view id, std::string_view query);
-  asio::awaitable<Response> head(const Request& r, std::string_view which);
-  asio::awaitable<Response> main_proof(const Request& r, std::string_view a, std::string_view kind,
-                                       std::string_view b);
-  asio::awaitable<Response> keys(const Request& r);
+  asio::awaitable<Response> create_ts(const Request& r, const RouteArgs& args);
+  asio::awaitable<Response> read_ts(const Request& r, const RouteArgs& args);
+  asio::awaitable<Response> head(const Request& r, const RouteArgs& args);
+  asio::awaitable<Response> main_proof(const Request& r, const RouteArgs& args, bool inclusion);
+  asio::awaitable<Response> keys(const Request& r, const RouteArgs& args);
   asio::awaitable<Response> ready();
-  asio::awaitable<std::optional<FoundProof>> wait_for_proof(const std::string& id, int64_t ts_us);
   asio::awaitable<std::optional<FoundProof>> stored_proof(const std::string& id);
+  asio::awaitable<std::optional<FoundProof>> wait_for_proof(const std::string& id, int64_t ts_us);
   // `answer` without its proof; `proof` fills it in (or the answer says proof null).
   Response ts_answer(core::TsAnswer answer, const std::optional<FoundProof>& proof,
                      Format format) const;
 
   Parts p_;
+  Router router_;
+  std::vector<Handler> handlers_;  // by route index
 };
 
 }  // namespace ink::server

@@ -5,6 +5,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 namespace ink::server {
@@ -92,6 +93,19 @@ void HeadFeed::kick() {
   }
   asio::co_spawn(
       strand_, [self = shared_from_this()] { return self->advance_loop(); }, asio::detached);
+}
+
+awaitable<std::optional<FoundProof>> HeadFeed::wait_for_proof(
+    std::string id, int64_t ts_us, std::chrono::steady_clock::time_point deadline) {
+  auto waiter = std::make_shared<Waiter>();
+  waiter->id = std::move(id);
+  waiter->ts_us = ts_us;
+  waiter->done = std::make_shared<Notify>(co_await asio::this_coro::executor);
+  add_waiter(waiter);
+  bool fired = co_await waiter->done->wait_until(deadline);
+  if (!fired) remove_waiter(waiter);
+  if (fired && waiter->proof) co_return std::move(waiter->proof);
+  co_return std::nullopt;
 }
 
 void HeadFeed::add_waiter(const std::shared_ptr<Waiter>& waiter) {

@@ -48,8 +48,11 @@ class HeadFeed : public std::enable_shared_from_this<HeadFeed> {
 
   // The newest head this process has seen (nullptr before the first).
   std::shared_ptr<const HeadEntry> latest() const;
-  void add_waiter(const std::shared_ptr<Waiter>& waiter);
-  void remove_waiter(const std::shared_ptr<Waiter>& waiter);
+  // Waits until a head covers the ts (clock ts_us) and its proof is read, or
+  // the deadline passes, or stop(); nullopt unless a proof was found. Runs on
+  // the caller's executor; any number may wait at once.
+  asio::awaitable<std::optional<FoundProof>> wait_for_proof(
+      std::string id, int64_t ts_us, std::chrono::steady_clock::time_point deadline);
   size_t waiting() const;
   bool database_reachable() const { return db_ok_; }
   // Clock of interval 0 (nullopt before the first interval): ids older than
@@ -57,6 +60,8 @@ class HeadFeed : public std::enable_shared_from_this<HeadFeed> {
   std::optional<int64_t> first_clock() const;
 
  private:
+  void add_waiter(const std::shared_ptr<Waiter>& waiter);
+  void remove_waiter(const std::shared_ptr<Waiter>& waiter);
   void request(uint64_t idx);
   void kick();
   asio::awaitable<void> advance_loop();
