@@ -89,11 +89,15 @@ void Worker::lose_role() {
 
 void Worker::connect_lock() {
   lock_conn_ = store::sync::PgConnection::connect(config_.database_url, "ink-worker-lock");
+  auto applied = store::migrate(lock_conn_.get());
+  for (int v : applied) spdlog::info("applied schema migration version {}", v);
   // A claim waits at most this long for the lease row (held by a session
   // that the claim terminates); then it fails and is retried.
   lock_conn_.exec("SET lock_timeout = '10s'");
-  auto applied = store::migrate(lock_conn_.get());
-  for (int v : applied) spdlog::info("applied schema migration version {}", v);
+  // The lease's writes need no WAL flush of their own: a renewal lost in a
+  // crash only makes the lease look older, and an interval's commit (flushed)
+  // flushes the claim that precedes it in the WAL.
+  lock_conn_.exec("SET synchronous_commit = off");
 }
 
 bool Worker::ensure_role(const std::atomic<bool>& stop) {

@@ -31,7 +31,7 @@ struct Pair {
 Pair two_workers(const std::string& db, const std::string& name) {
   Pair p{worker_run(db, name + "-a"), worker_run(db, name + "-b")};
   p.b.key_path = p.a.key_path;
-  for (WorkerRun* r : {&p.a, &p.b}) r->extra_args = {"--lease", "2"};
+  for (WorkerRun* r : {&p.a, &p.b}) r->extra_args = {"--lease", "3"};
   return p;
 }
 
