@@ -2,11 +2,16 @@
 // interval from start to committed head, phase by phase (see docs/performance.md).
 //
 //   worker_bench --database-url postgresql://ink@127.0.0.1:PORT/ink [--sizes
-//   0,10000,100000,1000000]
+//   0,10000,100000,1000000] [--audit-ts 1000000 --audit-intervals 1000]
 //
 // Each size runs in a fresh database created next to the given one (the
 // role needs CREATEDB). Prints one line per run; the empty interval is run
-// 50 times after a first interval and reported as median and 95th percentile.
+// 50 times after a first interval and reported as median and 95th percentile,
+// without and with the worker lease (renewal and in-transaction check), twice.
+//
+// With --audit-ts, it then sequences that many ts spread over
+// --audit-intervals intervals (not timed) and times `ink-worker --audit`'s
+// run_audit() over the whole database (twice: cold and warm cache).
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -15,9 +20,11 @@
 #include <random>
 #include <sstream>
 
+#include "audit/audit.h"
 #include "core/sign.h"
 #include "store/pg.h"
 #include "store/schema.h"
+#include "store/worker_lease.h"
 #include "worker/sequencer.h"
 
 namespace {
@@ -90,16 +97,115 @@ void print(const char* label, int64_t n, const ink::worker::PhaseTimes& t) {
   std::fflush(stdout);
 }
 
+// Empty intervals on a chain that already has some history. With `lease`,
+// as the worker runs them: the lease renewed before each (its heartbeat, on
+// the lock connection) and checked inside each interval transaction.
+void bench_empty(const std::string& url, const ink::core::SigningKey& key, bool lease) {
+  std::string db = fresh_database(url, "ink_worker_bench_empty");
+  auto c = PgConnection::connect(db, "worker-bench");
+  ink::store::migrate(c.get());
+  PgConnection lock;
+  std::optional<ink::worker::Fencing> fencing;
+  if (lease) {
+    lock = PgConnection::connect(db, "worker-bench-lock");
+    lock.exec("SET synchronous_commit = off");  // as the worker's lock connection
+    auto claim = ink::store::WorkerLease(lock).try_claim("worker-bench", 60'000'000);
+    if (!claim || !ink::store::WorkerLease(c).join(claim->epoch))
+      throw std::runtime_error("cannot claim the worker lease");
+    fencing = ink::worker::Fencing{claim->epoch, {}};
+  }
+  ink::worker::Sequencer seq(c, key, "bench.unchanging.ink", {}, fencing);
+  seq.load();
+  for (int i = 0; i < 200; ++i) (void)seq.run_interval();
+  std::vector<double> totals, renewals;
+  ink::worker::PhaseTimes last;
+  for (int i = 0; i < 50; ++i) {
+    double renew_ms = 0;
+    if (lease) {
+      auto renew_start = std::chrono::steady_clock::now();
+      if (!ink::store::WorkerLease(lock).renew(fencing->epoch, 60'000'000))
+        throw std::runtime_error("fenced");
+      renew_ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - renew_start)
+              .count();
+    }
+    auto out = seq.run_interval();
+    renewals.push_back(renew_ms);
+    totals.push_back(out.times.total() + renew_ms);
+    last = out.times;
+  }
+  std::sort(totals.begin(), totals.end());
+  std::sort(renewals.begin(), renewals.end());
+  print(lease ? "empty+l" : "empty", 0, last);
+  std::printf("%-8s 50 runs: median %.2f ms, p95 %.2f ms, max %.2f ms", lease ? "empty+l" : "empty",
+              totals[25], totals[47], totals[49]);
+  if (lease)
+    std::printf(" (of which the lease renewal: median %.2f ms, p95 %.2f ms)", renewals[25],
+                renewals[47]);
+  std::printf("\n");
+  c = PgConnection();
+  lock = PgConnection();
+  PgConnection::connect(url, "worker-bench").exec("DROP DATABASE ink_worker_bench_empty");
+}
+
+// A database of `total` ts in `intervals` intervals made by the sequencer,
+// then the audit over all of it.
+void bench_audit(const std::string& url, const ink::core::SigningKey& key, int64_t total,
+                 int64_t intervals, bool keep) {
+  const std::string name = "ink_worker_bench_audit";
+  std::string db = fresh_database(url, name);
+  {
+    auto c = PgConnection::connect(db, "worker-bench");
+    ink::store::migrate(c.get());
+    ink::worker::Sequencer seq(c, key, "bench.unchanging.ink");
+    seq.load();
+    auto start = std::chrono::steady_clock::now();
+    int64_t made = 0;
+    for (int64_t i = 0; i < intervals; ++i) {
+      int64_t n = total * (i + 1) / intervals - made;
+      fill(c, n);
+      made += n;
+      (void)seq.run_interval();
+    }
+    c.exec("VACUUM ANALYZE ts, ts_leaf, interval, interval_level, mth_node");
+    std::printf("audit    database of %lld ts in %lld intervals made in %.0f s (not counted)\n",
+                static_cast<long long>(total), static_cast<long long>(intervals),
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  ink::audit::AuditConfig config;
+  config.database_url = db;
+  config.authority = "bench.unchanging.ink";
+  config.retention_hours = 0;
+  for (const char* run : {"first", "second"}) {
+    std::ostringstream report;
+    auto start = std::chrono::steady_clock::now();
+    int code = ink::audit::run_audit(config, report);
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::printf("audit    %s run: %.2f s, exit %d\n%s", run, s, code, report.str().c_str());
+    std::fflush(stdout);
+    if (code != ink::audit::kAuditPassed) throw std::runtime_error("the audit did not pass");
+  }
+  if (!keep) PgConnection::connect(url, "worker-bench").exec("DROP DATABASE " + name);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string url;
   std::string sizes_text = "10000,100000,1000000";
+  int64_t audit_ts = 0;
+  int64_t audit_intervals = 1000;
+  bool audit_keep = false;
   CLI::App app{"Time one interval of the worker for N pending ts"};
   app.add_option("--database-url", url, "PostgreSQL URL (a role with CREATEDB)")
       ->envname("DATABASE_URL")
       ->required();
-  app.add_option("--sizes", sizes_text, "comma-separated N values")->capture_default_str();
+  app.add_option("--sizes", sizes_text, "comma-separated N values (\"\": none)")
+      ->capture_default_str();
+  app.add_option("--audit-ts", audit_ts, "ts in the database the audit benchmark checks (0: none)");
+  app.add_option("--audit-intervals", audit_intervals, "intervals they are spread over")
+      ->capture_default_str();
+  app.add_flag("--audit-keep", audit_keep, "keep the audited database (ink_worker_bench_audit)");
   CLI11_PARSE(app, argc, argv);
 
   auto key = ink::core::SigningKey::generate();
@@ -109,25 +215,10 @@ int main(int argc, char** argv) {
   for (std::string part; std::getline(ss, part, ',');) sizes.push_back(std::stoll(part));
 
   try {
-    // Empty intervals on a chain that already has some history.
-    {
-      std::string db = fresh_database(url, "ink_worker_bench_empty");
-      auto c = PgConnection::connect(db, "worker-bench");
-      ink::store::migrate(c.get());
-      ink::worker::Sequencer seq(c, *key, "bench.unchanging.ink");
-      seq.load();
-      for (int i = 0; i < 200; ++i) (void)seq.run_interval();
-      std::vector<double> totals;
-      ink::worker::PhaseTimes last;
-      for (int i = 0; i < 50; ++i) {
-        auto out = seq.run_interval();
-        totals.push_back(out.times.total());
-        last = out.times;
-      }
-      std::sort(totals.begin(), totals.end());
-      print("empty", 0, last);
-      std::printf("empty    50 runs: median %.2f ms, p95 %.2f ms, max %.2f ms\n", totals[25],
-                  totals[47], totals[49]);
+    // Empty intervals, without and with the worker lease, alternately.
+    for (int round = 0; round < 2; ++round) {
+      bench_empty(url, *key, false);
+      bench_empty(url, *key, true);
     }
     for (int64_t n : sizes) {
       std::string db = fresh_database(url, "ink_worker_bench_" + std::to_string(n));
@@ -153,6 +244,8 @@ int main(int argc, char** argv) {
       PgConnection::connect(url, "worker-bench")
           .exec("DROP DATABASE ink_worker_bench_" + std::to_string(n));
     }
+    if (audit_ts > 0)
+      bench_audit(url, *key, audit_ts, std::max<int64_t>(1, audit_intervals), audit_keep);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "worker_bench: %s\n", e.what());
     return 1;

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "audit/audit.h"
 #include "worker/key_file.h"
 #include "worker/worker.h"
 
@@ -18,7 +19,13 @@ void on_signal(int) { g_stop = true; }
 int main(int argc, char** argv) {
   ink::worker::WorkerConfig config;
   std::string log_level = "info";
-  CLI::App app{"unchanging.ink worker: sequences timestamps into intervals and signs main tree heads"};
+  bool audit = false;
+  CLI::App app{
+      "unchanging.ink worker: sequences timestamps into intervals and signs main tree heads"};
+  app.add_flag("--audit", audit,
+               "check everything stored in the database instead of running (read-only; exit 0: "
+               "all holds, 1: something does not, 2: cannot audit); uses --database-url, "
+               "--authority and --retention-hours");
   app.add_option("--database-url", config.database_url, "PostgreSQL URL")
       ->envname("DATABASE_URL")
       ->required();
@@ -37,6 +44,11 @@ int main(int argc, char** argv) {
       ->envname("INK_RETENTION_HOURS")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  app.add_option("--lease", config.lease_seconds,
+                 "seconds without a heartbeat after which a standby fences the active worker "
+                 "(default: 30, or three intervals if longer; at least three intervals)")
+      ->envname("INK_WORKER_LEASE")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--key", config.key_path, "Ed25519 signing key (PEM), generated if absent")
       ->envname("INK_KEY_PATH")
       ->capture_default_str();
@@ -45,6 +57,14 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+
+  if (audit) {
+    ink::audit::AuditConfig audit_config;
+    audit_config.database_url = config.database_url;
+    audit_config.authority = config.authority;
+    audit_config.retention_hours = config.retention_hours;
+    return ink::audit::run_audit(audit_config, std::cout);
+  }
 
   spdlog::set_level(spdlog::level::from_str(log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %^%l%$ ink-worker %v", spdlog::pattern_time_type::utc);
@@ -57,8 +77,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (loaded.created)
-    std::cout << "generated a new signing key: " << config.key_path
-              << " key id " << loaded.key.key_id() << std::endl;
+    std::cout << "generated a new signing key: " << config.key_path << " key id "
+              << loaded.key.key_id() << std::endl;
   spdlog::info("signing key {} from {}", loaded.key.key_id(), config.key_path);
   spdlog::info("authority {}, interval {} s, retention {} h", config.authority,
                config.interval_seconds, config.retention_hours);

@@ -166,8 +166,9 @@ void SequencerStore::register_key(const core::PublicKey& public_key, const std::
 }
 
 IntervalTransaction::IntervalTransaction(sync::PgConnection& conn,
-                                         const std::optional<ChainTip>& previous)
-    : conn_(conn), previous_(previous), tx_(conn) {
+                                         const std::optional<ChainTip>& previous,
+                                         std::optional<int64_t> lease_epoch)
+    : conn_(conn), previous_(previous), lease_epoch_(lease_epoch), tx_(conn) {
   Lap lap;
   sync::PgResult tip =
       conn_.exec("SELECT idx, mth FROM interval ORDER BY idx DESC LIMIT 1 FOR UPDATE",
@@ -311,6 +312,15 @@ void IntervalTransaction::write_interval(const StoredInterval& row,
     conn_.exec(sql, np);
   }
   lap(times_.write_nodes);
+}
+
+void IntervalTransaction::hold_lease() {
+  if (!lease_epoch_) return;
+  int64_t epoch = conn_.exec("SELECT epoch FROM worker_lease FOR SHARE").int64(0, 0);
+  if (epoch != *lease_epoch_)
+    throw Fenced("the worker lease is at epoch " + std::to_string(epoch) + ", this worker's was " +
+                 std::to_string(*lease_epoch_) +
+                 ": another worker took over; this interval is rolled back, nothing written");
 }
 
 void IntervalTransaction::commit() {

@@ -18,6 +18,7 @@
 #include "core/merkle.h"
 #include "core/protocol.h"
 #include "store/pg.h"
+#include "store/worker_lease.h"
 
 namespace ink::store {
 
@@ -75,14 +76,17 @@ struct CommitTimes {
 // One interval's transaction, in steps, so that the caller can build the
 // interval tree while PostgreSQL stores the leaves: the constructor begins
 // and checks the tip, then write_leaves (any time), then write_interval, then
-// commit. Destroyed without commit(): rolled back, nothing written.
+// hold_lease, then commit. Destroyed without commit(): rolled back, nothing
+// written.
 class IntervalTransaction {
  public:
   // BEGIN; locks and checks the newest interval is `previous` (none for
   // interval 0). Throws ChainMoved when another writer extended the chain;
   // with the primary key on idx and the unique prev_idx this makes a fork
-  // impossible.
-  IntervalTransaction(sync::PgConnection& conn, const std::optional<ChainTip>& previous);
+  // impossible. `lease_epoch`: the worker lease epoch hold_lease() checks
+  // (empty: no check, for tests and benchmarks that drive a Sequencer alone).
+  IntervalTransaction(sync::PgConnection& conn, const std::optional<ChainTip>& previous,
+                      std::optional<int64_t> lease_epoch = std::nullopt);
 
   // One ts_leaf row per leaf of interval `index` (leaves[j] at leaf j).
   void write_leaves(uint64_t index, std::span<const PendingTs> leaves);
@@ -92,12 +96,20 @@ class IntervalTransaction {
   void write_interval(const StoredInterval& row, const std::vector<std::vector<core::Hash>>& levels,
                       std::span<const core::CompactRange::NewNode> new_nodes);
 
+  // The last statement before COMMIT: reads the lease epoch FOR SHARE and
+  // throws Fenced unless it is still this worker's. The row lock is held
+  // until COMMIT, so a standby's claim (an UPDATE of that row) either waits
+  // for this commit or has already changed the epoch: a fence can never land
+  // between this check and the COMMIT. Nothing when there is no epoch.
+  void hold_lease();
+
   void commit();
   const CommitTimes& times() const { return times_; }
 
  private:
   sync::PgConnection& conn_;
   std::optional<ChainTip> previous_;
+  std::optional<int64_t> lease_epoch_;
   sync::Transaction tx_;
   CommitTimes times_;
 };
@@ -126,8 +138,9 @@ class SequencerStore {
   void register_key(const core::PublicKey& public_key, const std::string& key_id);
 
   // The transaction that writes one interval (see IntervalTransaction).
-  IntervalTransaction begin_interval(const std::optional<ChainTip>& previous) {
-    return IntervalTransaction(conn_, previous);
+  IntervalTransaction begin_interval(const std::optional<ChainTip>& previous,
+                                     std::optional<int64_t> lease_epoch = std::nullopt) {
+    return IntervalTransaction(conn_, previous, lease_epoch);
   }
 
   // Committed heads not yet announced, oldest first, at most `limit`.

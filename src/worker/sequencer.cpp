@@ -74,12 +74,13 @@ T must(core::Result<T> r, const char* what) {
 }  // namespace
 
 Sequencer::Sequencer(store::sync::PgConnection& conn, core::SigningKey key, std::string authority,
-                     CrashHook crash_hook)
+                     CrashHook crash_hook, std::optional<Fencing> fencing)
     : conn_(conn),
       store_(conn),
       key_(std::move(key)),
       authority_(std::move(authority)),
-      crash_hook_(std::move(crash_hook)) {
+      crash_hook_(std::move(crash_hook)),
+      fencing_(std::move(fencing)) {
   if (!key_.valid()) throw std::invalid_argument("the sequencer needs a signing key");
 }
 
@@ -97,6 +98,9 @@ void Sequencer::load() {
 
 IntervalOutcome Sequencer::run_interval() {
   if (!loaded_) load();
+  auto heartbeat = [this] {
+    if (fencing_ && fencing_->heartbeat) fencing_->heartbeat();
+  };
   IntervalOutcome out;
   auto mark = Clock::now();
 
@@ -108,12 +112,14 @@ IntervalOutcome Sequencer::run_interval() {
     return out;
   }
   crash_hook_.at("after-clock");
+  heartbeat();
 
   std::optional<int64_t> after;
   if (tip_) after = tip_->ts_us;
   std::vector<store::PendingTs> pending = store_.pending_ts(after, out.clock_us);
   out.times.fetch = ms_since(mark);
   crash_hook_.at("after-fetch");
+  heartbeat();
 
   // The interval tree is built on another thread while PostgreSQL stores the
   // ts_leaf rows, which need only the leaf order (the two are the longest
@@ -136,7 +142,9 @@ IntervalOutcome Sequencer::run_interval() {
   store::StoredInterval& row = out.row;
   row.index = tip_ ? tip_->index + 1 : 0;
   loaded_ = false;  // until the commit is known to have landed
-  store::IntervalTransaction tx = store_.begin_interval(tip_);
+  std::optional<int64_t> lease_epoch;
+  if (fencing_) lease_epoch = fencing_->epoch;
+  store::IntervalTransaction tx = store_.begin_interval(tip_, lease_epoch);
   tx.write_leaves(row.index, pending);
   out.times.leaves = ms_since(mark);
 
@@ -158,13 +166,16 @@ IntervalOutcome Sequencer::run_interval() {
                                  "cannot make the consistency proof");
   out.times.build = ms_since(mark);
   crash_hook_.at("after-build");
+  heartbeat();
 
   row.signature = key_.sign(core::head_statement(authority_, row.index, row.mth));
   row.key_id = key_.key_id();
   out.times.sign = ms_since(mark);
   crash_hook_.at("after-sign");
+  heartbeat();
 
   tx.write_interval(row, tree.levels(), new_nodes);
+  tx.hold_lease();
   crash_hook_.at("before-commit");
   tx.commit();
   out.times.commit = ms_since(mark);

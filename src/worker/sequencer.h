@@ -7,6 +7,7 @@
 // large interval trees). After any exception, call load() before the
 // next run_interval(): the transaction may or may not have committed.
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -40,10 +41,21 @@ struct IntervalOutcome {
   PhaseTimes times;
 };
 
+// How the worker keeps a fenced sequencer from writing (see store/worker_lease.h).
+struct Fencing {
+  int64_t epoch = 0;  // checked inside every interval transaction, just before COMMIT
+  // Called between the phases of an interval (never inside the final check
+  // and COMMIT), so that a long interval keeps the lease alive; throws
+  // (store::Fenced) to abandon the interval.
+  std::function<void()> heartbeat;
+};
+
 class Sequencer {
  public:
+  // Without `fencing` nothing checks a lease: for tests and benchmarks that
+  // drive a Sequencer on their own; the worker always passes one.
   Sequencer(store::sync::PgConnection& conn, core::SigningKey key, std::string authority,
-            CrashHook crash_hook = {});
+            CrashHook crash_hook = {}, std::optional<Fencing> fencing = std::nullopt);
 
   // Registers the public key and reads the chain tip and the main tree's
   // right edge from the database. Throws StoreError.
@@ -51,7 +63,8 @@ class Sequencer {
 
   // Runs one interval. kClockBehind (nothing written) when the clock reading
   // is not after the previous interval's. Throws StoreError (ChainMoved when
-  // another writer appended first).
+  // another writer appended first, Fenced when the lease is no longer ours;
+  // in both cases nothing was written).
   IntervalOutcome run_interval();
 
   const std::optional<store::ChainTip>& tip() const { return tip_; }
@@ -64,6 +77,7 @@ class Sequencer {
   core::SigningKey key_;
   std::string authority_;
   CrashHook crash_hook_;
+  std::optional<Fencing> fencing_;
   core::Hasher hasher_;
   std::optional<store::ChainTip> tip_;
   core::CompactRange range_;

@@ -1,12 +1,16 @@
 #include "worker/worker.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
+#include <stdexcept>
 #include <thread>
 
 #include "core/protocol.h"
 #include "store/schema.h"
+#include "store/worker_lease.h"
 
 namespace ink::worker {
 namespace {
@@ -34,11 +38,35 @@ std::string head_json(const store::StoredInterval& row, const std::string& autho
   return core::to_wire_json(core::to_json(store::to_signed_head(row, authority))).dump();
 }
 
+double default_lease_seconds(double interval_seconds) {
+  return std::max(30.0, 3 * interval_seconds);
+}
+
+double min_lease_seconds(double interval_seconds) { return 3 * interval_seconds; }
+
+namespace {
+
+std::string this_host_and_pid() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) std::strcpy(host, "unknown");
+  return std::string(host) + ":" + std::to_string(getpid());
+}
+
+}  // namespace
+
 Worker::Worker(WorkerConfig config, core::SigningKey key, CrashHook crash_hook)
     : config_(std::move(config)),
       key_(std::move(key)),
       crash_hook_(std::move(crash_hook)),
-      publisher_(config_.redis_url, milliseconds(500)) {}
+      holder_(this_host_and_pid()),
+      publisher_(config_.redis_url, milliseconds(500)) {
+  double lease = config_.lease_seconds > 0 ? config_.lease_seconds
+                                           : default_lease_seconds(config_.interval_seconds);
+  if (lease < min_lease_seconds(config_.interval_seconds))
+    throw std::invalid_argument("the worker lease (" + std::to_string(lease) +
+                                " s) must be at least three intervals");
+  lease_us_ = static_cast<int64_t>(lease * 1e6);
+}
 
 Worker::~Worker() = default;
 
@@ -52,49 +80,108 @@ void Worker::drop_connection() {
   conn_ = store::sync::PgConnection();
 }
 
-bool Worker::lock_alive() {
-  try {
-    lock_conn_.exec("SELECT 1");
-    return true;
-  } catch (const store::StoreError& e) {
-    spdlog::error(
-        "lost the worker lock connection ({}); sequencing stops until the lock is "
-        "re-acquired",
-        e.what());
-    lock_held_ = false;
-    lock_conn_ = store::sync::PgConnection();
-    return false;
-  }
+void Worker::lose_role() {
+  drop_connection();
+  epoch_.reset();
+  // Closing the lock connection releases the worker lock if it still holds it.
+  lock_conn_ = store::sync::PgConnection();
 }
 
-bool Worker::ensure_lock(const std::atomic<bool>& stop) {
-  if (lock_held_) return true;
-  if (!lock_conn_.usable())
-    lock_conn_ = store::sync::PgConnection::connect(config_.database_url, "ink-worker-lock");
+void Worker::connect_lock() {
+  lock_conn_ = store::sync::PgConnection::connect(config_.database_url, "ink-worker-lock");
+  auto applied = store::migrate(lock_conn_.get());
+  for (int v : applied) spdlog::info("applied schema migration version {}", v);
+  // A claim waits at most this long for the lease row (held by a session
+  // that the claim terminates); then it fails and is retried.
+  lock_conn_.exec("SET lock_timeout = '10s'");
+  // The lease's writes need no WAL flush of their own: a renewal lost in a
+  // crash only makes the lease look older, and an interval's commit (flushed)
+  // flushes the claim that precedes it in the WAL.
+  lock_conn_.exec("SET synchronous_commit = off");
+}
+
+bool Worker::ensure_role(const std::atomic<bool>& stop) {
+  if (epoch_) return true;
   auto poll =
       milliseconds(static_cast<int64_t>(std::clamp(config_.interval_seconds * 250, 20.0, 250.0)));
-  bool told = false;
+  bool told_waiting = false;
+  std::optional<int64_t> told_expired;
   while (!stop) {
-    store::sync::Params p;
-    p.int64(kWorkerLockId);
-    if (lock_conn_.exec("SELECT pg_try_advisory_lock($1)", p).text(0, 0) == "t") {
-      lock_held_ = true;
-      spdlog::info("acquired the worker lock: this ink-worker is the active sequencer");
+    if (!lock_conn_.usable()) connect_lock();
+    store::WorkerLease lease(lock_conn_);
+    std::optional<store::LeaseClaim> claim;
+    try {
+      claim = lease.try_claim(holder_, lease_us_);
+    } catch (const store::StoreError&) {
+      lock_conn_ = store::sync::PgConnection();  // it may hold the lock without the lease
+      throw;
+    }
+    if (claim) {
+      if (last_epoch_ && claim->previous_epoch != *last_epoch_)
+        spdlog::critical(
+            "FENCED: ink-worker {} held the lease after this worker's epoch {}; this worker "
+            "wrote nothing since",
+            claim->previous_holder, *last_epoch_);
+      epoch_ = last_epoch_ = claim->epoch;
+      renewed_at_ = Clock::now();
+      spdlog::info(
+          "acquired the worker lock: this ink-worker ({}) is the active sequencer, lease epoch "
+          "{} of {} s (previous holder: {})",
+          holder_, claim->epoch, lease_us_ / 1e6,
+          claim->previous_holder.empty() ? "none" : claim->previous_holder);
       return true;
     }
-    if (!told) spdlog::warn("another ink-worker holds the worker lock; waiting to take over");
-    told = true;
-    std::this_thread::sleep_for(poll);
+    store::LeaseState state = lease.read();
+    if (last_epoch_ && state.epoch != *last_epoch_) {
+      spdlog::critical(
+          "FENCED: ink-worker {} took over (lease epoch {}; this worker's was {}); this worker "
+          "wrote nothing since and is now a standby",
+          state.holder, state.epoch, *last_epoch_);
+      last_epoch_.reset();
+    }
+    bool fenced_now = false;
+    if (state.expired()) {
+      if (told_expired != state.epoch)
+        spdlog::warn(
+            "the lease of ink-worker {} (epoch {}) expired {} ms ago by the database clock: "
+            "fencing it",
+            state.holder, state.epoch, (state.now_us - state.expires_us) / 1000);
+      told_expired = state.epoch;
+      if (auto n = lease.fence(state.epoch)) {
+        spdlog::warn("terminated {} database session(s) of ink-worker {}", *n, state.holder);
+        fenced_now = *n > 0;
+      }
+    }
+    if (!told_waiting)
+      spdlog::warn("another ink-worker holds the worker lock; waiting to take over");
+    told_waiting = true;
+    if (!fenced_now) std::this_thread::sleep_for(poll);
   }
   return false;
+}
+
+void Worker::renew_lease() {
+  if (!store::WorkerLease(lock_conn_).renew(*epoch_, lease_us_))
+    throw store::Fenced("the lease is no longer at this worker's epoch " + std::to_string(*epoch_));
+  renewed_at_ = Clock::now();
+}
+
+void Worker::heartbeat() {
+  // Within an interval: only when a good part of the lease has gone by, so
+  // that a small interval costs no extra round trip. A failure propagates
+  // out of the interval (rolled back) to run().
+  if (Clock::now() - renewed_at_ >= std::chrono::microseconds(lease_us_ / 6)) renew_lease();
 }
 
 void Worker::ensure_connection() {
   if (sequencer_) return;
   conn_ = store::sync::PgConnection::connect(config_.database_url, "ink-worker");
-  auto applied = store::migrate(conn_.get());
-  for (int v : applied) spdlog::info("applied schema migration version {}", v);
-  sequencer_ = std::make_unique<Sequencer>(conn_, key_, config_.authority, crash_hook_);
+  store::check_schema(conn_.get());
+  if (!store::WorkerLease(conn_).join(*epoch_))
+    throw store::Fenced("the lease moved on before this worker's sequencing connection joined it");
+  Fencing fencing{*epoch_, [this] { heartbeat(); }};
+  sequencer_ =
+      std::make_unique<Sequencer>(conn_, key_, config_.authority, crash_hook_, std::move(fencing));
   sequencer_->load();
   const auto& tip = sequencer_->tip();
   if (tip)
@@ -175,17 +262,14 @@ int Worker::run(const std::atomic<bool>& stop) {
   bool clock_behind_logged = false;
   while (!stop) {
     try {
-      if (!ensure_lock(stop)) break;
+      if (!ensure_role(stop)) break;
       ensure_connection();
       if (backlog_) announce_backlog();
       sleep_until(next_tick, stop);
       if (stop) break;
       auto start = Clock::now();
       next_tick = std::max(next_tick + interval, start);
-      if (!lock_alive()) {
-        drop_connection();
-        continue;
-      }
+      renew_lease();  // the heartbeat, once per interval
 
       IntervalOutcome outcome = sequencer_->run_interval();
       if (outcome.kind == IntervalOutcome::Kind::kClockBehind) {
@@ -219,13 +303,22 @@ int Worker::run(const std::atomic<bool>& stop) {
     } catch (const store::SchemaMismatch& e) {
       spdlog::critical("refusing to run: {}", e.what());
       return 2;
+    } catch (const store::Fenced& e) {
+      spdlog::critical("FENCED: {}; this worker wrote nothing since and is now a standby",
+                       e.what());
+      last_epoch_.reset();  // told already
+      lose_role();
     } catch (const store::ChainMoved& e) {
       spdlog::critical("{}; reloading the chain from the database", e.what());
       drop_connection();
     } catch (const store::StoreError& e) {
       spdlog::error("PostgreSQL: {}; retrying in {} ms", e.what(), backoff.count());
       drop_connection();
-      if (!lock_conn_.usable()) lock_held_ = false;
+      if (epoch_ && !lock_conn_.usable()) {
+        spdlog::error(
+            "lost the worker lock connection; sequencing stops until the lock is re-acquired");
+        lose_role();
+      }
       sleep_until(Clock::now() + backoff, stop);
       backoff = std::min(backoff * 2, milliseconds(5000));
     }

@@ -3,11 +3,17 @@
 // `interval`, announcements on Redis, retention, and recovery from outages.
 //
 // Exactly one active worker: the role is a session-level PostgreSQL advisory
-// lock held on a dedicated connection. A second worker polls for it and
-// takes over as soon as the first one's session ends (it dies, or its
-// connection drops). If the lock connection fails, sequencing stops until
-// the lock is re-acquired. The database still refuses forks on its own
-// (see store::IntervalTransaction), whatever a stale worker does.
+// lock held on a dedicated connection together with the worker lease
+// (store/worker_lease.h), both taken in one statement. A standby polls for
+// them and takes over as soon as the holder's lock session ends (it dies, or
+// its connection drops), or, if the holder hangs, once its lease has expired
+// by the database clock: it then fences the holder (terminates its database
+// sessions) first. The active worker renews the lease every interval (and
+// between the phases of a long one); a worker that finds itself fenced
+// abandons what it was doing, writes nothing, and becomes a standby. If the
+// lock connection fails, sequencing stops until the role is re-acquired. The
+// database still refuses forks on its own (see store::IntervalTransaction),
+// whatever a stale worker does.
 
 #include <atomic>
 #include <chrono>
@@ -31,9 +37,19 @@ struct WorkerConfig {
   double interval_seconds = 2.0;  // 0.2 .. 60
   double retention_hours = 24.0;
   std::string key_path = "var/keys/ink-ed25519.pem";
+  // Seconds without a heartbeat after which a standby fences the active
+  // worker. 0: the default, default_lease_seconds(interval_seconds).
+  double lease_seconds = 0;
 };
 
+// The worker lock's id (db/003 takes it in ink_lease_claim).
 inline constexpr int64_t kWorkerLockId = 7300100;
+
+// 30 s, or three intervals when that is longer: well above the longest
+// phase of a large interval (about 3 s for a million ts, docs/performance.md).
+double default_lease_seconds(double interval_seconds);
+// The shortest lease accepted: three intervals (the heartbeat is once per interval).
+double min_lease_seconds(double interval_seconds);
 
 class Worker {
  public:
@@ -45,9 +61,12 @@ class Worker {
   int run(const std::atomic<bool>& stop);
 
  private:
-  bool ensure_lock(const std::atomic<bool>& stop);
+  bool ensure_role(const std::atomic<bool>& stop);
+  void connect_lock();
   void ensure_connection();
-  bool lock_alive();
+  void renew_lease();
+  void heartbeat();
+  void lose_role();
   void announce_backlog();
   bool announce(const store::StoredInterval& row);
   void retention(int64_t now_us, std::chrono::steady_clock::time_point deadline);
@@ -57,8 +76,12 @@ class Worker {
   WorkerConfig config_;
   core::SigningKey key_;
   CrashHook crash_hook_;
+  std::string holder_;  // "host:pid", this worker's name in the lease
+  int64_t lease_us_ = 0;
   store::sync::PgConnection lock_conn_;
-  bool lock_held_ = false;
+  std::optional<int64_t> epoch_;       // the lease epoch held (the role), if any
+  std::optional<int64_t> last_epoch_;  // the last one held, to tell when we were fenced
+  std::chrono::steady_clock::time_point renewed_at_{};
   store::sync::PgConnection conn_;
   std::unique_ptr<Sequencer> sequencer_;
   pubsub::HeadPublisher publisher_;

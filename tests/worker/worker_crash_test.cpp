@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <iostream>
 #include <random>
 #include <thread>
 
@@ -67,7 +68,16 @@ INSTANTIATE_TEST_SUITE_P(Phases, CrashAtPhase,
                            return name;
                          });
 
+// Each round lets the worker reach sequencing (an interval closed by this
+// run, observed), then kills it at a random moment of what follows. The
+// seed is printed, and INK_TEST_SEED=<seed> replays a run.
 TEST(CrashAtRandomMoments, KillNineWhileTsArriveLosesNothing) {
+  std::string seed_text = env_value("INK_TEST_SEED");
+  uint32_t seed = seed_text.empty() ? std::random_device{}() : std::stoul(seed_text);
+  std::cout << "[   SEED   ] INK_TEST_SEED=" << seed << std::endl;
+  SCOPED_TRACE("INK_TEST_SEED=" + std::to_string(seed));
+  std::mt19937 rng(seed);
+
   std::string db = migrated_database("wrandom");
   auto run = worker_run(db, "random");
   std::atomic<bool> feeding{true};
@@ -81,22 +91,33 @@ TEST(CrashAtRandomMoments, KillNineWhileTsArriveLosesNothing) {
       ADD_FAILURE() << "insert failed: " << e.what();
     }
   });
-  std::mt19937 rng(std::random_device{}());
+  auto intervals = [&] { return count(db, "SELECT count(*) FROM interval"); };
   for (int round = 0; round < 8; ++round) {
+    int64_t before = intervals();
     auto worker = start_worker(run);
-    std::this_thread::sleep_for(std::chrono::milliseconds(150 + rng() % 650));
+    bool sequencing = wait_until([&] { return intervals() > before; }, 60s);
+    if (!sequencing) {
+      feeding = false;
+      feeder.join();
+      FAIL() << "round " << round << ": the worker closed no interval before the kill\n"
+             << read_file(run.log_path);
+    }
+    // A random moment within the next two intervals (0.2 s each).
+    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 400));
     worker->signal(SIGKILL);
-    worker->wait();
+    EXPECT_EQ(worker->wait(), 128 + SIGKILL) << "round " << round;
   }
   feeding = false;
   feeder.join();
   auto worker = start_worker(run);
-  ASSERT_TRUE(wait_sequenced(db, 3)) << read_file(run.log_path);
+  ASSERT_TRUE(wait_sequenced(db, intervals() + 2)) << read_file(run.log_path);
   worker->signal(SIGTERM);
   EXPECT_EQ(worker->wait(), 0);
   EXPECT_GT(count(db, "SELECT count(*) FROM ts"), 100);
   verify_database(db);
   verify_recent_mth(db);
+  AuditRun audit = run_audit(db);
+  EXPECT_EQ(audit.status, 0) << audit.output;
 }
 
 }  // namespace

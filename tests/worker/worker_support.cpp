@@ -4,6 +4,7 @@
 #include <hiredis/hiredis.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <random>
@@ -346,6 +347,35 @@ void verify_recent_mth(const std::string& db_url) {
                                                   std::to_string(head->interval.index));
     EXPECT_EQ(core::to_hex(head->mth), mth_hex);
   }
+}
+
+AuditRun run_audit(const std::string& db_url, const std::vector<std::string>& extra_args) {
+  static std::atomic<int> runs{0};
+  std::string log = env_value("INK_TESTENV_DIR") + "/audit-" + std::to_string(getpid()) + "-" +
+                    std::to_string(runs++) + ".log";
+  std::vector<std::string> argv = {
+      bin_dir() + "/ink-worker", "--audit", "--database-url", db_url, "--authority", kAuthority};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  Process audit(argv, {}, log);
+  AuditRun run;
+  run.status = audit.wait();
+  run.output = read_file(log);
+  return run;
+}
+
+bool log_contains(const std::string& path, const std::string& text) {
+  return read_file(path).find(text) != std::string::npos;
+}
+
+std::string lease_holder(const std::string& db_url) {
+  return query_value(db_url, "SELECT holder FROM worker_lease");
+}
+
+bool lease_held_by(const std::string& db_url, pid_t pid) {
+  std::string holder = lease_holder(db_url);
+  std::string suffix = ":" + std::to_string(pid);
+  return holder.size() > suffix.size() &&
+         holder.compare(holder.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 }  // namespace ink::test

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "support/test_env.h"
 #include "store/pg.h"
+#include "support/test_env.h"
 
 namespace ink::test {
 
@@ -49,5 +49,18 @@ void verify_database(const std::string& db_url, bool retained = true);
 
 // GET recent-mth: checks it holds the newest announced heads, oldest first.
 void verify_recent_mth(const std::string& db_url);
+
+// Runs `ink-worker --audit` (with kAuthority) on the database; its exit code and output.
+struct AuditRun {
+  int status = -1;
+  std::string output;
+};
+AuditRun run_audit(const std::string& db_url, const std::vector<std::string>& extra_args = {});
+
+bool log_contains(const std::string& path, const std::string& text);
+// The holder named in the worker lease ("host:pid"), "" before any claim.
+std::string lease_holder(const std::string& db_url);
+// True when the lease names the worker process `pid` as its holder.
+bool lease_held_by(const std::string& db_url, pid_t pid);
 
 }  // namespace ink::test
