@@ -298,7 +298,7 @@ TEST(Worker, RefusesToSignWhileTheClockIsBehind) {
   auto definition = [&](const std::string& fn) {
     return c.exec("SELECT pg_get_functiondef('" + fn + "'::regproc)").text(0, 0);
   };
-  std::string insert_fn = definition("ink_insert_ts"), close_fn = definition("ink_close_clock");
+  std::string insert_fn = definition("ink_ts_clock"), close_fn = definition("ink_close_clock");
   auto shifted = [](std::string sql) {
     const std::string from = "clock_timestamp()";
     for (size_t at = sql.find(from); at != std::string::npos; at = sql.find(from, at + 40))
