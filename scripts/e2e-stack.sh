@@ -40,6 +40,11 @@ INK_PROXY_RATE=${INK_PROXY_RATE:-20}
 INK_PROXY_BURST=${INK_PROXY_BURST:-200}
 INK_NGINX_WORKERS=1
 EOT
+# Settings a caller may pass for its stack, kept so that later stack.sh
+# commands on this directory (restart-backend) start programs the same way.
+for var in INK_RATE_LIMIT INK_WORKER_LEASE INK_WEB INK_WS_QUEUE INK_COMMIT_RESOLVE_SECONDS; do
+  [ -n "${!var:-}" ] && echo "$var=${!var}" >>"$dir/stack.env"
+done
 set -a; . "$dir/stack.env"; set +a
 INK_AUTHORITY=127.0.0.1:$INK_PORT
 export INK_AUTHORITY

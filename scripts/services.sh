@@ -6,6 +6,9 @@
 #   scripts/services.sh stop DIR         stop both
 #   scripts/services.sh start-redis DIR  (re)start Redis alone, same port
 #   scripts/services.sh stop-redis DIR   stop Redis alone
+#   scripts/services.sh start-pg DIR    (re)start PostgreSQL alone, same port
+#   scripts/services.sh kill-pg DIR      stop PostgreSQL as a crash would (immediate: no
+#                                        checkpoint; it recovers from its WAL on the next start)
 #   scripts/services.sh status DIR
 #
 # Ports: PG_PORT / REDIS_PORT, else free ports are chosen (and kept in DIR/env).
@@ -104,6 +107,8 @@ case "$cmd" in
   stop) stop_redis; stop_pg ;;
   start-redis) start_redis ;;
   stop-redis) stop_redis ;;
+  kill-pg) as_pg "$pgbin/pg_ctl" -D "$pgdata" -m immediate -w stop >/dev/null 2>&1 || true ;;
+  start-pg) start_pg ;;
   status)
     as_pg "$pgbin/pg_ctl" -D "$pgdata" status >/dev/null 2>&1 && echo "postgresql: running on $PG_PORT" || echo "postgresql: stopped"
     redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && echo "redis: running on $REDIS_PORT" || echo "redis: stopped" ;;

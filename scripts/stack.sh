@@ -4,6 +4,8 @@
 #   scripts/stack.sh up       start (or restart) everything, wait until ready, print the URL
 #   scripts/stack.sh down     stop everything this script started (by pid)
 #   scripts/stack.sh status   what is running
+#   scripts/stack.sh restart-backend N   stop backend N gracefully, start it again, wait until
+#                             it is ready (a rolling restart: nginx sends its traffic to the others)
 #   scripts/stack.sh logs     follow the logs
 #
 # Configuration: environment variables, or an env file (INK_ENV_FILE, default
@@ -146,6 +148,24 @@ wait_backends_ready() {
   done
 }
 
+start_backend() {  # start_backend N
+  local i=$1
+  start "backend-$i" "$logs/backend-$i.log" env DATABASE_URL="$DATABASE_URL" REDIS_URL="$REDIS_URL" \
+    INK_AUTHORITY="$INK_AUTHORITY" INK_INTERVAL="$INK_INTERVAL" \
+    INK_RETENTION_HOURS="$INK_RETENTION_HOURS" INK_WAIT_SECONDS="$INK_WAIT_SECONDS" \
+    INK_LISTEN="127.0.0.1:$((INK_BACKEND_BASE_PORT + i - 1))" "$bin/ink-backend"
+}
+
+do_restart_backend() {
+  local i=${1:?usage: stack.sh restart-backend N}
+  services_env
+  stop_pidfile "$run/backend-$i.pid"
+  start_backend "$i"
+  wait_url_ready "http://127.0.0.1:$((INK_BACKEND_BASE_PORT + i - 1))/api/ready" 60 || {
+    echo "backend $i did not become ready, see $logs/backend-$i.log" >&2; exit 1; }
+  echo "backend $i restarted"
+}
+
 do_up() {
   for b in ink-worker ink-backend; do
     [ -x "$bin/$b" ] || { echo "missing $bin/$b: build first (make build)" >&2; exit 1; }
@@ -157,10 +177,7 @@ do_up() {
     INK_WAIT_SECONDS="$INK_WAIT_SECONDS" INK_KEY_PATH="$INK_KEY_PATH")
   start worker "$logs/worker.log" "${common[@]}" "$bin/ink-worker"
   local i
-  for i in $(seq 1 "$INK_BACKENDS"); do
-    start "backend-$i" "$logs/backend-$i.log" "${common[@]}" \
-      INK_LISTEN="127.0.0.1:$((INK_BACKEND_BASE_PORT + i - 1))" "$bin/ink-backend"
-  done
+  for i in $(seq 1 "$INK_BACKENDS"); do start_backend "$i"; done
   if [ "$INK_WEB" = 1 ] && [ -f "$root/web/.output/server/index.mjs" ]; then
     start web "$logs/web.log" env HOST=127.0.0.1 PORT="$INK_WEB_PORT" NITRO_PORT="$INK_WEB_PORT" \
       REDIS_URL="$REDIS_URL" INK_API_INTERNAL="http://127.0.0.1:$INK_BACKEND_BASE_PORT" \
@@ -204,6 +221,7 @@ case "${1:-}" in
   up) do_up ;;
   down) do_down ;;
   status) do_status ;;
+  restart-backend) do_restart_backend "${2:-}" ;;
   logs) tail -n 50 -F "$logs"/*.log ;;
-  *) echo "usage: $0 up|down|status|logs" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|logs|restart-backend N" >&2; exit 2 ;;
 esac
