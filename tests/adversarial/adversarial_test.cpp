@@ -231,6 +231,8 @@ TEST(Adversarial, ReadinessHoldsFromTheStartAndThroughARollingRestart) {
   auto& s = Stack::get();
   Ledger ledger;
   for (int i = 0; i < 50; ++i) ASSERT_EQ(http_get(s.base, "/api/ready").status, 200) << i;
+  // nginx was sized from the real open-file limit, not asked for more.
+  EXPECT_EQ(test::read_file(s.dir + "/log/nginx-error.log").find("setrlimit"), std::string::npos);
   // While backend 1 restarts, users see nothing of it: nginx sends their
   // requests to backend 2.
   std::atomic<bool> done{false};
