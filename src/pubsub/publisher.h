@@ -11,22 +11,12 @@
 #include <stdexcept>
 #include <string>
 
-struct redisContext;
+#include "pubsub/redis.h"
 
 namespace ink::pubsub {
 
 inline constexpr const char* kLiveChannel = "mth-live";
 inline constexpr const char* kRecentKey = "recent-mth";
-
-// Parsed redis://[[user]:password@]host[:port][/db]. Throws std::invalid_argument.
-struct RedisAddress {
-  std::string host = "127.0.0.1";
-  int port = 6379;
-  std::string user;
-  std::string password;
-  int db = 0;
-  static RedisAddress parse(const std::string& url);
-};
 
 class PublishError : public std::runtime_error {
  public:
@@ -54,7 +44,7 @@ class HeadPublisher {
 
   RedisAddress address_;
   std::chrono::milliseconds timeout_;
-  redisContext* ctx_ = nullptr;
+  RedisContext ctx_;
 };
 
 }  // namespace ink::pubsub

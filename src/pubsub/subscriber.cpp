@@ -1,6 +1,7 @@
 #include "pubsub/subscriber.h"
 
 #include <hiredis/hiredis.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -8,44 +9,6 @@
 #include <stdexcept>
 
 namespace ink::pubsub {
-
-RedisAddress parse_redis_url(const std::string& url) {
-  RedisAddress a;
-  std::string rest = url;
-  const std::string scheme = "redis://";
-  if (rest.rfind(scheme, 0) != 0) throw std::invalid_argument("REDIS_URL must start with redis://");
-  rest = rest.substr(scheme.size());
-  auto at = rest.rfind('@');
-  if (at != std::string::npos) {
-    std::string auth = rest.substr(0, at);
-    auto colon = auth.find(':');
-    a.password = colon == std::string::npos ? auth : auth.substr(colon + 1);
-    rest = rest.substr(at + 1);
-  }
-  auto slash = rest.find('/');
-  if (slash != std::string::npos) {
-    std::string db = rest.substr(slash + 1);
-    if (!db.empty()) a.db = std::stoi(db);
-    rest = rest.substr(0, slash);
-  }
-  std::string host = rest;
-  if (!rest.empty() && rest[0] == '[') {
-    auto close = rest.find(']');
-    if (close == std::string::npos) throw std::invalid_argument("bad IPv6 host in REDIS_URL");
-    host = rest.substr(1, close - 1);
-    if (close + 1 < rest.size() && rest[close + 1] == ':')
-      a.port = std::stoi(rest.substr(close + 2));
-  } else {
-    auto colon = rest.rfind(':');
-    if (colon != std::string::npos) {
-      host = rest.substr(0, colon);
-      a.port = std::stoi(rest.substr(colon + 1));
-    }
-  }
-  if (!host.empty()) a.host = host;
-  if (a.port <= 0 || a.port > 65535) throw std::invalid_argument("bad port in REDIS_URL");
-  return a;
-}
 
 Subscriber::Subscriber(RedisAddress address, std::string channel, MessageHandler on_message,
                        StateHandler on_state)
@@ -74,21 +37,23 @@ void Subscriber::stop() {
 void Subscriber::run() {
   auto backoff = std::chrono::milliseconds(100);
   while (!stopping_) {
-    timeval connect_timeout{2, 0};
-    redisContext* c =
-        redisConnectWithTimeout(address_.host.c_str(), address_.port, connect_timeout);
+    RedisContext ctx;
+    std::string problem;
+    try {
+      // No command timeout: the subscription waits for messages for ever,
+      // and stop() shuts the socket down to end the wait.
+      ctx = redis_connect(address_, std::chrono::seconds(2), std::chrono::milliseconds(0));
+    } catch (const RedisError& e) {
+      problem = e.what();
+    }
+    redisContext* c = ctx.get();
     bool subscribed = false;
-    if (c && !c->err) {
+    if (c) {
       {
         std::lock_guard lock(fd_mutex_);
         fd_ = c->fd;
       }
       bool ok = true;
-      if (!address_.password.empty()) {
-        auto* r = static_cast<redisReply*>(redisCommand(c, "AUTH %s", address_.password.c_str()));
-        ok = r && r->type != REDIS_REPLY_ERROR;
-        if (r) freeReplyObject(r);
-      }
       if (ok && !stopping_) {
         auto* r = static_cast<redisReply*>(
             redisCommand(c, "SUBSCRIBE %b", channel_.data(), channel_.size()));
@@ -122,7 +87,10 @@ void Subscriber::run() {
       std::lock_guard lock(fd_mutex_);
       fd_ = -1;
     }
-    if (c) redisFree(c);
+    ctx.reset();
+    if (!problem.empty() && problem != last_problem_)
+      spdlog::warn("Redis subscription: {}", problem);
+    last_problem_ = problem;
     if (subscribed) {
       connected_ = false;
       if (on_state_) on_state_(false);

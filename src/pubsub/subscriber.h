@@ -11,16 +11,9 @@
 #include <string>
 #include <thread>
 
-namespace ink::pubsub {
+#include "pubsub/redis.h"
 
-struct RedisAddress {
-  std::string host = "127.0.0.1";
-  int port = 6379;
-  std::string password;  // empty: no AUTH
-  int db = 0;
-};
-// redis://[:password@]host[:port][/db]; throws std::invalid_argument when malformed.
-RedisAddress parse_redis_url(const std::string& url);
+namespace ink::pubsub {
 
 class Subscriber {
  public:
@@ -48,7 +41,9 @@ class Subscriber {
   std::atomic<bool> stopping_{false};
   std::atomic<bool> connected_{false};
   std::mutex fd_mutex_;
-  int fd_ = -1;  // the live connection's socket, to shut down from stop()
+  int fd_ = -1;
+  std::string last_problem_;  // said once, not every retry  // the live connection's socket, to
+                              // shut down from stop()
   std::thread thread_;
 };
 

@@ -76,7 +76,7 @@ int run_backend(const Config& config) {
                                                  config.batches_in_flight, 100000);
   RateLimiter rate_limiter(config.rate_per_second, config.rate_burst);
   pubsub::Subscriber subscriber(
-      pubsub::parse_redis_url(config.redis_url), "mth-live",
+      pubsub::RedisAddress::parse(config.redis_url), "mth-live",
       [feed](const std::string& message) { feed->on_message(message); },
       [](bool connected) {
         if (connected)

@@ -35,12 +35,24 @@ inline Json parse_cbor(const std::string& body) {
   return doc.ok() ? *doc : Json();
 }
 
+struct StackOptions {
+  // Where the backend (only) reaches PostgreSQL, e.g. a test::FaultProxy in
+  // front of it; 0 for directly.
+  int backend_pg_port = 0;
+  std::map<std::string, std::string> backend_env = {};
+  std::string redis_url = "";  // empty: the fixture's Redis
+  // How long to wait for the backend's first ready answer (a guard only).
+  std::chrono::seconds ready_within = std::chrono::seconds(30);
+};
+
 // A fresh database, a worker with a short interval, and one backend.
 class Stack {
  public:
-  // backend_pg_port: where the backend (only) reaches PostgreSQL, e.g. a
-  // test::FaultProxy in front of it; 0 for directly.
-  explicit Stack(int backend_pg_port = 0, std::map<std::string, std::string> backend_env = {}) {
+  Stack() : Stack(StackOptions()) {}
+  explicit Stack(const StackOptions& options) {
+    const int backend_pg_port = options.backend_pg_port;
+    redis_url = options.redis_url.empty() ? test::env_value("REDIS_URL") : options.redis_url;
+    auto backend_env = options.backend_env;
     db = test::fresh_database("backend");
     backend_db = backend_pg_port ? test::with_port(db, backend_pg_port) : db;
     dir = test::testenv_dir() + "/backend-" + std::to_string(getpid());
@@ -56,15 +68,15 @@ class Stack {
             return false;
           }
         },
-        30s);
+        options.ready_within);
   }
   bool ready() const { return ready_; }
 
   std::unique_ptr<test::Process> start_worker() {
     return std::make_unique<test::Process>(
         std::vector<std::string>{test::bin_dir() + "/ink-worker", "--database-url", db,
-                                 "--redis-url", test::env_value("REDIS_URL"), "--authority",
-                                 kAuthority, "--interval", "0.3", "--key", dir + "/key.pem"},
+                                 "--redis-url", redis_url, "--authority", kAuthority, "--interval",
+                                 "0.3", "--key", dir + "/key.pem"},
         std::map<std::string, std::string>{}, dir + "/worker.log");
   }
   void start_backend(std::map<std::string, std::string> env = {}) {
@@ -73,9 +85,9 @@ class Stack {
     env.emplace("INK_RATE_LIMIT", "0");
     backend = std::make_unique<test::Process>(
         std::vector<std::string>{test::bin_dir() + "/ink-backend", "--database-url", backend_db,
-                                 "--redis-url", test::env_value("REDIS_URL"), "--authority",
-                                 kAuthority, "--listen", "127.0.0.1:" + std::to_string(port),
-                                 "--threads", "2", "--wait-seconds", "10"},
+                                 "--redis-url", redis_url, "--authority", kAuthority, "--listen",
+                                 "127.0.0.1:" + std::to_string(port), "--threads", "2",
+                                 "--wait-seconds", "10"},
         env, dir + "/backend.log");
   }
   void stop_worker() { worker_.reset(); }
@@ -95,7 +107,7 @@ class Stack {
     return out;
   }
 
-  std::string db, backend_db, dir, base;
+  std::string db, backend_db, redis_url, dir, base;
   int port = 0;
   std::unique_ptr<test::Process> backend;
 

@@ -98,7 +98,7 @@ test::HttpResponse stamp_once(const Stack& s, const std::string& what) {
 // asks, learns it committed, and answers 200 (not "nothing was recorded").
 TEST(Reliability, LostCommitAnswerThatCommittedIsAccepted) {
   test::FaultProxy proxy(std::stoi(test::env_value("PG_PORT")));
-  Stack s(proxy.port());
+  Stack s(StackOptions{proxy.port()});
   ASSERT_TRUE(s.ready());
   proxy.set_mode(test::FaultProxy::Mode::kCutAfterCommit);
   auto res = stamp_once(s, "commit answer lost");
@@ -113,7 +113,7 @@ TEST(Reliability, LostCommitAnswerThatCommittedIsAccepted) {
 // learns the transaction rolled back and says nothing was recorded.
 TEST(Reliability, LostCommitThatNeverLandedIsNothingRecorded) {
   test::FaultProxy proxy(std::stoi(test::env_value("PG_PORT")));
-  Stack s(proxy.port());
+  Stack s(StackOptions{proxy.port()});
   ASSERT_TRUE(s.ready());
   auto before = s.count("SELECT count(*) FROM ts");
   proxy.set_mode(test::FaultProxy::Mode::kCutBeforeCommit);
@@ -130,7 +130,7 @@ TEST(Reliability, LostCommitThatNeverLandedIsNothingRecorded) {
 // naming the id, which can be read once the database is back.
 TEST(Reliability, CommitOutcomeThatCannotBeLearntIsSaidSo) {
   test::FaultProxy proxy(std::stoi(test::env_value("PG_PORT")));
-  Stack s(proxy.port(), {{"INK_COMMIT_RESOLVE_SECONDS", "1.5"}});
+  Stack s(StackOptions{proxy.port(), {{"INK_COMMIT_RESOLVE_SECONDS", "1.5"}}});
   ASSERT_TRUE(s.ready());
   proxy.set_mode(test::FaultProxy::Mode::kCutAfterCommit, test::FaultProxy::Mode::kRefuse);
   auto res = stamp_once(s, "fate unknown");

@@ -1,10 +1,10 @@
 #include "support/http_client.h"
 
-#include <utility>
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 #include <boost/beast/websocket.hpp>
 #include <stdexcept>
+#include <utility>
 
 namespace ink::test {
 

@@ -2,16 +2,17 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <libpq-fe.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -99,7 +100,8 @@ static std::string exec_sql(const std::string& url, const std::string& sql) {
 std::string fresh_database(const std::string& prefix) {
   static std::atomic<int> counter{0};
   const std::string base = env_value("DATABASE_URL");
-  if (base.empty()) throw std::runtime_error("DATABASE_URL not set: run through ctest (fixture services)");
+  if (base.empty())
+    throw std::runtime_error("DATABASE_URL not set: run through ctest (fixture services)");
   std::string name = prefix + "_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
   exec_sql(base, "DROP DATABASE IF EXISTS " + name);
   exec_sql(base, "CREATE DATABASE " + name);
@@ -143,7 +145,11 @@ Process::Process(std::vector<std::string> argv, std::map<std::string, std::strin
     args.push_back(nullptr);
     for (auto& e : env_strings) envp.push_back(e.data());
     envp.push_back(nullptr);
-    execve(args[0], args.data(), envp.data());
+    // A bare program name is looked up in PATH (redis-server, ...).
+    if (std::strchr(args[0], '/'))
+      execve(args[0], args.data(), envp.data());
+    else
+      execvpe(args[0], args.data(), envp.data());
     _exit(127);
   }
 }
