@@ -1,10 +1,12 @@
 #include "support/http_client.h"
 
+// clang-format off
+#include <utility>  // before Asio's coroutine headers (Boost 1.74)
+// clang-format on
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 #include <boost/beast/websocket.hpp>
 #include <stdexcept>
-#include <utility>
 
 namespace ink::test {
 
