@@ -171,7 +171,7 @@ awaitable<Response> Api::handle(Request req) {
 Response Api::ts_answer(core::TsAnswer answer, const std::optional<FoundProof>& proof,
                         Format format) const {
   Response r;
-  if (proof) answer.interval = proof->head->row.idx;
+  if (proof) answer.interval = proof->head->row.index;
   if (format == Format::kText && proof) {
     core::CompactTs c{p_.config.authority, *answer.interval, answer.timestamp, proof->a,
                       proof->path};
@@ -323,7 +323,7 @@ awaitable<Response> Api::main_proof(const Request& req, const RouteArgs& args, b
   // Intervals are never removed, so every index up to the newest head this
   // process has seen exists: only a newer one needs a look in the database.
   auto latest = p_.feed.latest();
-  if (!latest || y > latest->row.idx) {
+  if (!latest || y > latest->row.index) {
     auto head_y = co_await p_.proofs.head(y);
     if (!head_y) throw ApiError{404, "not_found", "no head " + std::to_string(y) + " yet"};
   }

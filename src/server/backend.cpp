@@ -17,45 +17,17 @@
 
 namespace ink::server {
 
-namespace {
-
-// Blocking is fine here: nothing is served yet. The worker applies the
-// migrations, so a backend started alongside it waits for them.
-bool wait_for_schema(const std::string& database_url) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  std::string last;
-  while (std::chrono::steady_clock::now() < deadline) {
-    PGconn* conn = PQconnectdb(database_url.c_str());
-    std::string problem;
-    if (PQstatus(conn) != CONNECTION_OK) {
-      problem = std::string("cannot connect: ") + PQerrorMessage(conn);
-    } else {
-      try {
-        int version = store::schema_version(conn);
-        if (version > store::known_schema_version()) {
-          spdlog::critical("{}", store::schema_mismatch(version).value_or("schema mismatch"));
-          PQfinish(conn);
-          return false;
-        }
-        if (auto mismatch = store::schema_mismatch(version)) problem = *mismatch;
-      } catch (const std::exception& e) {
-        problem = e.what();
-      }
-    }
-    PQfinish(conn);
-    if (problem.empty()) return true;
-    if (problem != last) spdlog::warn("waiting for the database: {}", problem);
-    last = problem;
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  }
-  spdlog::critical("database not ready after 120 s: {}", last);
-  return false;
-}
-
-}  // namespace
-
 int run_backend(const Config& config) {
-  if (!wait_for_schema(config.database_url)) return 1;
+  // Blocking is fine here: nothing is served yet. The worker applies the
+  // migrations, so a backend started alongside it waits for them.
+  bool schema_ready = store::wait_for_schema(
+      config.database_url, std::chrono::seconds(120), [](const std::string& problem, bool fatal) {
+        if (fatal)
+          spdlog::critical("{}", problem);
+        else
+          spdlog::warn("waiting for the database: {}", problem);
+      });
+  if (!schema_ready) return 1;
   unsigned threads =
       config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
   asio::io_context io{int(threads)};
@@ -95,7 +67,7 @@ int run_backend(const Config& config) {
   metrics.add_gauge("ink_newest_interval", "Index of the newest head this process has seen.",
                     [feed] {
                       auto h = feed->latest();
-                      return h ? double(h->row.idx) : -1.0;
+                      return h ? double(h->row.index) : -1.0;
                     });
   metrics.add_gauge("ink_db_pool_connections", "Open PostgreSQL connections.",
                     [pool] { return double(pool->stats().size); });

@@ -142,7 +142,7 @@ awaitable<void> HeadFeed::advance_loop() {
     std::optional<uint64_t> last;
     {
       std::lock_guard lock(mutex_);
-      if (latest_) last = latest_->row.idx;
+      if (latest_) last = latest_->row.index;
       have_target = target_ && (!last || *target_ > *last);
       if (have_target) want = *target_;
       resolve_now = resolve_pending_;
@@ -163,15 +163,15 @@ awaitable<void> HeadFeed::advance_loop() {
           auto entry = proofs_.remember(std::move(row));
           {
             std::lock_guard lock(mutex_);
-            if (entry->row.idx == 0) first_clock_ = entry->row.ts_us;
+            if (entry->row.index == 0) first_clock_ = entry->row.ts_us;
             latest_ = entry;
           }
           hub_.broadcast(entry->json);
         }
-        if (rows.empty() || rows.back().idx != want) {
+        if (rows.empty() || rows.back().index != want) {
           // Announced but not visible yet (or gone): try again at the next poll.
           std::lock_guard lock(mutex_);
-          target_ = latest_ ? std::optional<uint64_t>(latest_->row.idx) : std::nullopt;
+          target_ = latest_ ? std::optional<uint64_t>(latest_->row.index) : std::nullopt;
         }
       }
       std::shared_ptr<const HeadEntry> newest = latest();
@@ -268,7 +268,7 @@ awaitable<void> HeadFeed::poll_loop() {
           std::lock_guard lock(mutex_);
           if (first) first_clock_ = first->row.ts_us;
         }
-        request(newest->idx);
+        request(newest->index);
       }
     } catch (const std::exception& e) {
       db_ok_ = false;

@@ -29,17 +29,17 @@ ProofService::ProofService(store::ReadStore& store, std::string authority, size_
 std::shared_ptr<const HeadEntry> ProofService::remember(store::IntervalRow row) {
   {
     std::lock_guard lock(mutex_);
-    auto it = heads_.find(row.idx);
+    auto it = heads_.find(row.index);
     if (it != heads_.end()) return it->second;
   }
   auto entry = std::make_shared<HeadEntry>();
-  entry->head = store::head_of(row, authority_);
+  entry->head = store::to_signed_head(row, authority_);
   entry->json =
       std::make_shared<const std::string>(core::to_wire_json(core::to_json(entry->head)).dump());
   entry->answers.emplace(entry->head);
   entry->row = std::move(row);
   std::lock_guard lock(mutex_);
-  auto [it, inserted] = heads_.emplace(entry->row.idx, entry);
+  auto [it, inserted] = heads_.emplace(entry->row.index, entry);
   if (!inserted) return it->second;
   // Old heads are asked for least: evict from the low end.
   while (heads_.size() > kHeadCacheMax) heads_.erase(heads_.begin());

@@ -5,6 +5,7 @@
 
 #include "core/clock.h"
 #include "core/uuid.h"
+#include "store/node_reader.h"
 
 namespace ink::store {
 
@@ -34,25 +35,11 @@ std::vector<core::Hash> to_hashes(std::string_view v) {
   return out;
 }
 
-constexpr const char* kIntervalColumns =
-    "idx, ts_us, ts_count, ith, mth, inclusion_a, inclusion_nodes, consistency_nodes, "
-    "signature, key_id";
-
 IntervalRow interval_row(const PgResult& r, int i) {
-  IntervalRow row;
-  row.idx = uint64_t(r.int64(i, 0));
-  row.ts_us = r.int64(i, 1);
-  row.ts_count = uint64_t(r.int64(i, 2));
-  row.ith = to_hash(r.bytes(i, 3));
-  row.mth = to_hash(r.bytes(i, 4));
-  row.inclusion_a = uint64_t(r.int64(i, 5));
-  row.inclusion_nodes = to_hashes(r.bytes(i, 6));
-  if (!r.is_null(i, 7)) row.consistency_nodes = to_hashes(r.bytes(i, 7));
-  auto sig = r.bytes(i, 8);
-  if (sig.size() != 64) throw PgQueryError("stored signature is not 64 bytes", "");
-  std::memcpy(row.signature.data(), sig.data(), 64);
-  row.key_id = std::string(r.bytes(i, 9));
-  return row;
+  std::array<std::optional<std::string_view>, kIntervalColumnCount> columns;
+  for (size_t c = 0; c < columns.size(); ++c)
+    if (!r.is_null(i, int(c))) columns[c] = r.bytes(i, int(c));
+  return decode_interval_row(columns);
 }
 
 std::string join_numbers(auto begin, auto end, auto get) {
@@ -65,19 +52,6 @@ std::string join_numbers(auto begin, auto end, auto get) {
 }
 
 }  // namespace
-
-core::SignedHead head_of(const IntervalRow& row, const std::string& authority) {
-  core::SignedHead head;
-  head.authority = authority;
-  head.mth = row.mth;
-  head.interval = core::IntervalRecord{row.idx, core::format_clock(row.ts_us), row.ith};
-  head.inclusion = core::InclusionProof{row.idx, row.idx, row.inclusion_a, row.inclusion_nodes};
-  if (row.consistency_nodes)
-    head.consistency = core::ConsistencyProof{row.idx - 1, row.idx, *row.consistency_nodes};
-  head.signature = row.signature;
-  head.key = row.key_id;
-  return head;
-}
 
 awaitable<std::optional<IntervalRow>> ReadStore::newest_interval() {
   PgParams none;
@@ -180,17 +154,15 @@ awaitable<std::vector<std::vector<core::Hash>>> ReadStore::interval_levels(uint6
 
 awaitable<std::vector<core::Hash>> ReadStore::mth_nodes(std::span<const core::NodeId> ids) {
   if (ids.empty()) co_return std::vector<core::Hash>{};
-  PgParams params{join_numbers(ids.begin(), ids.end(), [](auto& n) { return unsigned(n.level); }),
-                  join_numbers(ids.begin(), ids.end(), [](auto& n) { return n.index; })};
-  auto r = co_await pool_->query(
-      "SELECT n.hash FROM unnest($1::smallint[], $2::bigint[]) WITH ORDINALITY AS x(lvl, k, o) "
-      "JOIN mth_node n ON n.level = x.lvl AND n.k = x.k ORDER BY x.o",
-      params);
-  if (size_t(r.rows()) != ids.size()) throw PgQueryError("main tree nodes missing", "");
-  std::vector<core::Hash> out;
-  out.reserve(ids.size());
-  for (int i = 0; i < r.rows(); ++i) out.push_back(to_hash(r.bytes(i, 0)));
-  co_return out;
+  auto [levels, indexes] = node_query_params(ids);
+  PgParams params{std::move(levels), std::move(indexes)};
+  auto r = co_await pool_->query(kReadNodesQuery, params);
+  std::vector<std::optional<std::string_view>> hashes(size_t(r.rows()));
+  for (int i = 0; i < r.rows(); ++i)
+    if (!r.is_null(i, 0)) hashes[size_t(i)] = r.bytes(i, 0);
+  auto nodes = decode_nodes(hashes, ids);
+  if (!nodes) throw PgQueryError(nodes.error().message, "");
+  co_return std::move(nodes).value();
 }
 
 awaitable<std::vector<StoredKey>> ReadStore::keys() {

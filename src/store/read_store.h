@@ -20,25 +20,9 @@
 #include "core/protocol.h"
 #include "core/sign.h"
 #include "store/async_pg.h"
+#include "store/interval_row.h"
 
 namespace ink::store {
-
-// One row of table interval: everything a head needs, plus ts_count.
-struct IntervalRow {
-  uint64_t idx = 0;
-  int64_t ts_us = 0;
-  uint64_t ts_count = 0;
-  core::Hash ith{};
-  core::Hash mth{};
-  uint64_t inclusion_a = 0;
-  std::vector<core::Hash> inclusion_nodes;
-  std::optional<std::vector<core::Hash>> consistency_nodes;
-  core::Signature signature{};
-  std::string key_id;
-};
-
-// The signed head of PROTOCOL.md built from a stored interval.
-core::SignedHead head_of(const IntervalRow& row, const std::string& authority);
 
 struct TsRow {
   std::string id;  // canonical lower-case uuid text

@@ -1,6 +1,7 @@
 #include "store/sequencer_store.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstring>
 #include <limits>
@@ -10,28 +11,14 @@
 namespace ink::store {
 namespace {
 
-constexpr const char* kIntervalColumns =
-    "idx, ts_us, ts_count, ith, ihash, mth, inclusion_a, inclusion_nodes, consistency_nodes, "
-    "signature, key_id, announced";
-
-StoredInterval row_from_result(const sync::PgResult& r, int i) {
-  StoredInterval row;
-  row.index = static_cast<uint64_t>(r.binary_int64(i, 0));
-  row.ts_us = r.binary_int64(i, 1);
-  row.ts_count = static_cast<uint64_t>(r.binary_int64(i, 2));
-  row.ith = r.binary_hash(i, 3);
-  row.ihash = r.binary_hash(i, 4);
-  row.mth = r.binary_hash(i, 5);
-  row.inclusion_a = static_cast<uint64_t>(r.binary_int64(i, 6));
-  row.inclusion_nodes = sync::split_hashes(r.raw(i, 7));
-  if (!r.is_null(i, 8)) row.consistency_nodes = sync::split_hashes(r.raw(i, 8));
-  auto sig = r.raw(i, 9);
-  if (sig.size() != row.signature.size()) throw StoreError("stored signature is not 64 bytes");
-  std::memcpy(row.signature.data(), sig.data(), sig.size());
-  auto key = r.raw(i, 10);
-  row.key_id.assign(reinterpret_cast<const char*>(key.data()), key.size());
-  row.announced = r.raw(i, 11).size() == 1 && r.raw(i, 11)[0] != 0;
-  return row;
+IntervalRow row_from_result(const sync::PgResult& r, int i) {
+  std::array<std::optional<std::string_view>, kIntervalColumnCount> columns;
+  for (size_t c = 0; c < columns.size(); ++c)
+    if (!r.is_null(i, int(c))) {
+      auto v = r.raw(i, int(c));
+      columns[c] = std::string_view(reinterpret_cast<const char*>(v.data()), v.size());
+    }
+  return decode_interval_row(columns);
 }
 
 uint16_t read_be16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
@@ -60,19 +47,6 @@ class Lap {
 };
 
 }  // namespace
-
-core::SignedHead to_signed_head(const StoredInterval& row, const std::string& authority) {
-  core::SignedHead head;
-  head.authority = authority;
-  head.mth = row.mth;
-  head.interval = {row.index, core::format_clock(row.ts_us), row.ith};
-  head.inclusion = {row.index, row.index, row.inclusion_a, row.inclusion_nodes};
-  if (row.consistency_nodes)
-    head.consistency = core::ConsistencyProof{row.index - 1, row.index, *row.consistency_nodes};
-  head.signature = row.signature;
-  head.key = row.key_id;
-  return head;
-}
 
 int64_t SequencerStore::close_clock() { return conn_.exec("SELECT ink_close_clock()").int64(0, 0); }
 
@@ -238,7 +212,7 @@ void IntervalTransaction::write_leaves(uint64_t index, std::span<const PendingTs
   lap(times_.write_leaves);
 }
 
-void IntervalTransaction::write_interval(const StoredInterval& row,
+void IntervalTransaction::write_interval(const IntervalRow& row,
                                          const std::vector<std::vector<core::Hash>>& levels,
                                          std::span<const core::CompactRange::NewNode> new_nodes) {
   Lap lap;
@@ -329,25 +303,25 @@ void IntervalTransaction::commit() {
   lap(times_.commit);
 }
 
-std::vector<StoredInterval> SequencerStore::unannounced(int limit) {
+std::vector<IntervalRow> SequencerStore::unannounced(int limit) {
   sync::Params p;
   p.int64(limit);
   sync::PgResult r = conn_.exec(std::string("SELECT ") + kIntervalColumns +
                                     " FROM interval WHERE NOT announced ORDER BY idx LIMIT $1",
                                 p, /*binary_result=*/true);
-  std::vector<StoredInterval> out;
+  std::vector<IntervalRow> out;
   for (int i = 0; i < r.rows(); ++i) out.push_back(row_from_result(r, i));
   return out;
 }
 
-std::vector<StoredInterval> SequencerStore::recent_announced(int count) {
+std::vector<IntervalRow> SequencerStore::recent_announced(int count) {
   sync::Params p;
   p.int64(count);
   sync::PgResult r = conn_.exec(std::string("SELECT * FROM (SELECT ") + kIntervalColumns +
                                     " FROM interval WHERE announced ORDER BY idx DESC LIMIT $1) "
                                     "AS newest ORDER BY idx",
                                 p, /*binary_result=*/true);
-  std::vector<StoredInterval> out;
+  std::vector<IntervalRow> out;
   for (int i = 0; i < r.rows(); ++i) out.push_back(row_from_result(r, i));
   return out;
 }

@@ -17,6 +17,7 @@
 
 #include "core/merkle.h"
 #include "core/protocol.h"
+#include "store/interval_row.h"
 #include "store/pg.h"
 #include "store/worker_lease.h"
 
@@ -36,25 +37,6 @@ struct ChainTip {
   int64_t ts_us = 0;
   core::Hash mth{};
 };
-
-// One row of table interval, as written and as read back for announcing.
-struct StoredInterval {
-  uint64_t index = 0;
-  int64_t ts_us = 0;
-  uint64_t ts_count = 0;
-  core::Hash ith{};
-  core::Hash ihash{};
-  core::Hash mth{};
-  uint64_t inclusion_a = 0;
-  std::vector<core::Hash> inclusion_nodes;
-  std::optional<std::vector<core::Hash>> consistency_nodes;  // none for interval 0
-  core::Signature signature{};
-  std::string key_id;
-  bool announced = false;
-};
-
-// The head object of PROTOCOL.md for a stored interval row.
-core::SignedHead to_signed_head(const StoredInterval& row, const std::string& authority);
 
 // Thrown by commit_interval when the newest stored interval is not the one
 // the caller extends: another writer got there first. Nothing was written.
@@ -93,7 +75,7 @@ class IntervalTransaction {
 
   // The interval row (extending `previous`), the interval tree levels and
   // the new main-tree nodes.
-  void write_interval(const StoredInterval& row, const std::vector<std::vector<core::Hash>>& levels,
+  void write_interval(const IntervalRow& row, const std::vector<std::vector<core::Hash>>& levels,
                       std::span<const core::CompactRange::NewNode> new_nodes);
 
   // The last statement before COMMIT: reads the lease epoch FOR SHARE and
@@ -144,9 +126,9 @@ class SequencerStore {
   }
 
   // Committed heads not yet announced, oldest first, at most `limit`.
-  std::vector<StoredInterval> unannounced(int limit);
+  std::vector<IntervalRow> unannounced(int limit);
   // The newest `count` announced heads, oldest first.
-  std::vector<StoredInterval> recent_announced(int count);
+  std::vector<IntervalRow> recent_announced(int count);
   void mark_announced(uint64_t index);
 
   // Deletes up to `batch` ts rows (with their ts_leaf rows) whose clock

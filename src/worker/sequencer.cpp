@@ -139,7 +139,7 @@ IntervalOutcome Sequencer::run_interval() {
   std::future<core::IntervalTree> tree_future = std::async(
       pending.size() >= kThreadedBuildMin ? std::launch::async : std::launch::deferred, build_tree);
 
-  store::StoredInterval& row = out.row;
+  store::IntervalRow& row = out.row;
   row.index = tip_ ? tip_->index + 1 : 0;
   loaded_ = false;  // until the commit is known to have landed
   std::optional<int64_t> lease_epoch;

@@ -35,9 +35,9 @@ struct PhaseTimes {
 
 struct IntervalOutcome {
   enum class Kind { kCommitted, kClockBehind } kind = Kind::kCommitted;
-  store::StoredInterval row;  // kCommitted: the committed interval
-  int64_t clock_us = 0;       // the clock reading taken
-  int64_t previous_us = 0;    // kClockBehind: the previous interval's reading
+  store::IntervalRow row;   // kCommitted: the committed interval
+  int64_t clock_us = 0;     // the clock reading taken
+  int64_t previous_us = 0;  // kClockBehind: the previous interval's reading
   PhaseTimes times;
 };
 

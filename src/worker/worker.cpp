@@ -34,7 +34,7 @@ std::string recent_array(const std::deque<std::string>& heads) {
 
 }  // namespace
 
-std::string head_json(const store::StoredInterval& row, const std::string& authority) {
+std::string head_json(const store::IntervalRow& row, const std::string& authority) {
   return core::to_wire_json(core::to_json(store::to_signed_head(row, authority))).dump();
 }
 
@@ -195,7 +195,7 @@ void Worker::ensure_connection() {
   backlog_ = true;
 }
 
-bool Worker::announce(const store::StoredInterval& row) {
+bool Worker::announce(const store::IntervalRow& row) {
   if (Clock::now() < redis_retry_at_) return false;
   std::string json = head_json(row, config_.authority);
   std::deque<std::string> recent = recent_;

@@ -68,7 +68,7 @@ class Worker {
   void heartbeat();
   void lose_role();
   void announce_backlog();
-  bool announce(const store::StoredInterval& row);
+  bool announce(const store::IntervalRow& row);
   void retention(int64_t now_us, std::chrono::steady_clock::time_point deadline);
   void sleep_until(std::chrono::steady_clock::time_point t, const std::atomic<bool>& stop);
   void drop_connection();
@@ -93,6 +93,6 @@ class Worker {
 };
 
 // The head JSON published on mth-live: to_wire_json(to_json(SignedHead)).
-std::string head_json(const store::StoredInterval& row, const std::string& authority);
+std::string head_json(const store::IntervalRow& row, const std::string& authority);
 
 }  // namespace ink::worker
