@@ -2,11 +2,14 @@
 // The main tree's perfect-subtree nodes in PostgreSQL (table mth_node), as a
 // core::NodeReader: one query per read_nodes() call, whatever the count.
 //
-// For async callers the pieces are public too: run kReadNodesQuery with the
-// two text parameters of node_query_params() and binary results, then
-// decode_nodes(). Thread safety: like the connection it reads through.
+// The query and its decoding are public so the backend's async reader
+// (read_store.cpp) runs the very same: kReadNodesQuery with the two text
+// parameters of node_query_params() and binary results, then decode_nodes().
+// Thread safety: like the connection it reads through.
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "core/merkle.h"
@@ -18,9 +21,10 @@ namespace ink::store {
 // requested node, in request order; column 0 is the hash or NULL if absent.
 extern const char* const kReadNodesQuery;
 std::pair<std::string, std::string> node_query_params(std::span<const core::NodeId> ids);
-// kNotFound naming the first missing node; expects binary results.
-core::Result<std::vector<core::Hash>> decode_nodes(const sync::PgResult& result,
-                                                   std::span<const core::NodeId> ids);
+// The query's column 0, one value per row (nullopt for NULL), binary format.
+// kNotFound naming the first missing node; kInternal for a malformed answer.
+core::Result<std::vector<core::Hash>> decode_nodes(
+    std::span<const std::optional<std::string_view>> hashes, std::span<const core::NodeId> ids);
 
 class PgNodeReader final : public core::NodeReader {
  public:

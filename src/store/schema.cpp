@@ -1,6 +1,8 @@
 #include "store/schema.h"
 
 #include <algorithm>
+#include <memory>
+#include <thread>
 
 namespace ink::store {
 namespace {
@@ -47,6 +49,36 @@ int schema_version(PGconn* conn) {
 
 void check_schema(PGconn* conn) {
   if (auto problem = schema_mismatch(schema_version(conn))) throw SchemaMismatch(*problem);
+}
+
+bool wait_for_schema(const std::string& url, std::chrono::seconds timeout,
+                     const std::function<void(const std::string&, bool)>& on_problem) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string last;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::unique_ptr<PGconn, void (*)(PGconn*)> conn(PQconnectdb(url.c_str()), &PQfinish);
+    std::string problem;
+    if (PQstatus(conn.get()) != CONNECTION_OK) {
+      problem = std::string("cannot connect: ") + PQerrorMessage(conn.get());
+    } else {
+      try {
+        int version = schema_version(conn.get());
+        if (version > known_schema_version()) {
+          on_problem(*schema_mismatch(version), true);
+          return false;
+        }
+        if (auto mismatch = schema_mismatch(version)) problem = *mismatch;
+      } catch (const std::exception& e) {
+        problem = e.what();
+      }
+    }
+    if (problem.empty()) return true;
+    if (problem != last) on_problem(problem, false);
+    last = problem;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  on_problem("database not ready after " + std::to_string(timeout.count()) + " s: " + last, true);
+  return false;
 }
 
 std::vector<int> migrate(PGconn* conn) {

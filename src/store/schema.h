@@ -9,6 +9,8 @@
 
 #include <libpq-fe.h>
 
+#include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,6 +54,14 @@ std::optional<std::string> schema_mismatch(int database_version);
 // Throws SchemaMismatch with schema_mismatch()'s message unless the database is
 // exactly at known_schema_version(). What the backend calls at start-up.
 void check_schema(PGconn* conn);
+
+// Waits (blocking, polling every 250 ms) until the database at `url` is
+// reachable and exactly at known_schema_version(), as a program that does not
+// migrate (the backend) must before it serves. `on_problem` hears each new
+// reason to wait. Returns false after `timeout`, or at once for a database
+// newer than this program (SchemaMismatch's message to on_problem).
+bool wait_for_schema(const std::string& url, std::chrono::seconds timeout,
+                     const std::function<void(const std::string& problem, bool fatal)>& on_problem);
 
 // Applies the embedded migrations the database lacks, then check_schema().
 // Idempotent. Refuses (SchemaMismatch) a database newer than this program.
