@@ -46,6 +46,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/test_env.h"
 #include "core/clock.h"
 #include "core/encoding.h"
 #include "core/hash.h"
@@ -87,37 +88,10 @@ int run(const std::string& cmd) {
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-int free_port() {
-  asio::io_context io;
-  tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  return a.local_endpoint().port();
-}
-
-std::map<std::string, std::string> read_env(const std::string& path) {
-  std::map<std::string, std::string> m;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    auto eq = line.find('=');
-    if (eq != std::string::npos) m[line.substr(0, eq)] = line.substr(eq + 1);
-  }
-  return m;
-}
-
-long rss_kib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  return -1;
-}
+using ink::test::free_port;
+using ink::test::read_env_file;
+using ink::test::read_file;
+using ink::test::rss_kib;
 
 double percentile(std::vector<double>& v, double p) {
   if (v.empty()) return 0;
@@ -153,7 +127,7 @@ struct Stack {
       throw std::runtime_error("stack.sh up failed");
     }
     // stack.sh started PostgreSQL (fsync on: INK_PG_FAST unset) and Redis under DIR/services.
-    auto env = read_env(dir + "/services/env");
+    auto env = read_env_file(dir + "/services/env");
     database_url = env["DATABASE_URL"];
     redis_url = env["REDIS_URL"];
   }

@@ -450,19 +450,11 @@ std::string frame(uint8_t opcode, const std::string& payload, bool masked = true
   return f;
 }
 
-long rss_kib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  return -1;
-}
-
 TEST(Adversarial, WebSocketAbuseIsDroppedAndMemoryStaysBounded) {
   auto& s = Stack::get();
   Ledger ledger;
   const pid_t backend = s.pid_of("backend-1");
-  const long rss_before = rss_kib(backend);
+  const long rss_before = test::rss_kib(backend);
   ASSERT_GT(rss_before, 0);
   for (const auto& target : {s.base, s.backend(1)}) {
     SCOPED_TRACE(target);
@@ -507,7 +499,7 @@ TEST(Adversarial, WebSocketAbuseIsDroppedAndMemoryStaysBounded) {
     last = head->interval.index;
   }
   // Bounded: each silent subscriber costs at most its queue of heads.
-  const long rss_during = rss_kib(backend);
+  const long rss_during = test::rss_kib(backend);
   EXPECT_LT(rss_during - rss_before, 64 * 1024)
       << "backend grew from " << rss_before << " to " << rss_during << " KiB";
   silent.clear();

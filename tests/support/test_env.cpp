@@ -198,4 +198,12 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
+long rss_kib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
 }  // namespace ink::test

@@ -61,4 +61,7 @@ bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds tim
 
 std::string read_file(const std::string& path);
 
+// Resident memory of a process (VmRSS), KiB; -1 if it cannot be read.
+long rss_kib(pid_t pid);
+
 }  // namespace ink::test
