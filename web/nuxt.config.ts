@@ -23,4 +23,5 @@ export default defineNuxtConfig({
     prerender: { crawlLinks: false, routes: [] },
   },
   typescript: { strict: true },
+  vite: { define: { __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'true' } },
 })

@@ -42,7 +42,8 @@ export function useFileHash() {
         else if (m.type === 'error') finish({ ok: false, cancelled: false, name: m.name, message: m.message, file: m.file })
       }
       w.onerror = (e) => finish({ ok: false, cancelled: false, name: 'WorkerError', message: e.message ?? '', file: '' })
-      w.postMessage({ files })
+      // A plain array: a reactive one cannot be cloned into the worker.
+      w.postMessage({ files: [...files] })
     })
   }
 

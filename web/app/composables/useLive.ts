@@ -14,8 +14,6 @@ export function useLiveState() {
     /** Local clock minus server clock, in ms, as seen when heads arrive. */
     clockOffset: useState<number>('live-offset', () => 0),
     checks: useState<Record<number, HeadCheck>>('live-checks', () => ({})),
-    /** True once the browser runs the page's script (false in the server render and without JavaScript). */
-    scripted: useState<boolean>('live-scripted', () => false),
   }
 }
 
@@ -38,7 +36,6 @@ export function startLive() {
   if (started || import.meta.server) return
   started = true
   const s = useLiveState()
-  s.scripted.value = true
   const keys = useKeys()
   const feed = createLiveFeed(s, {
     url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/mth/live`,

@@ -1,12 +1,10 @@
-// SHA-512 of files, streamed in chunks off the page's thread (hash-wasm's
+// SHA-512 of files, streamed off the page's thread (hash-wasm's
 // WebAssembly SHA-512), so a file of any size is hashed without reading it
 // whole into memory and the page stays responsive. Messages:
 //   in:  { files: File[] }
 //   out: { type: 'progress', done, total } ... then { type: 'done', digests: hex[] }
 //        or { type: 'error', name, message, file }
 import { createSHA512 } from 'hash-wasm'
-
-const CHUNK = 8 * 1024 * 1024
 
 self.onmessage = async (event: MessageEvent<{ files: File[] }>) => {
   const files = event.data.files
@@ -18,10 +16,14 @@ self.onmessage = async (event: MessageEvent<{ files: File[] }>) => {
   for (const file of files) {
     hasher.init()
     try {
-      for (let offset = 0; offset < file.size; offset += CHUNK) {
-        const chunk = new Uint8Array(await file.slice(offset, Math.min(file.size, offset + CHUNK)).arrayBuffer())
-        hasher.update(chunk)
-        done += chunk.length
+      // The browser keeps reading into the stream's queue while this thread
+      // hashes, so reading and hashing overlap.
+      const reader = file.stream().getReader()
+      for (;;) {
+        const { done: end, value } = await reader.read()
+        if (end) break
+        hasher.update(value)
+        done += value.length
         const now = performance.now()
         if (now - lastReport > 100) {
           lastReport = now
