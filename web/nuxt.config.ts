@@ -23,5 +23,4 @@ export default defineNuxtConfig({
     prerender: { crawlLinks: false, routes: [] },
   },
   typescript: { strict: true },
-  vite: { define: { __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'true' } },
 })

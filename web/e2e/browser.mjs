@@ -83,7 +83,11 @@ export async function stampViaApi(text, files = []) {
 export async function verifyInBrowser(page, text, proofJson, { name } = {}) {
   await page.goto(`${BASE}/verify`)
   await page.fill('[data-testid="verify-text"]', text)
-  await page.setInputFiles('[data-testid="verify-proof-file"]', { name: name ?? 'proof.ink.json', mimeType: 'application/json', buffer: Buffer.from(proofJson) })
+  await page.setInputFiles('[data-testid="verify-proof-file"]', {
+    name: name ?? 'proof.ink.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(proofJson),
+  })
   await page.waitForFunction(() => document.querySelector('[data-testid="verify-data"] code')?.textContent?.startsWith('sha512:'))
   await page.click('[data-testid="verify-button"]')
   return readResult(page)
@@ -94,8 +98,14 @@ export async function readResult(page) {
   await page.waitForFunction(() => !document.querySelector('[data-testid="steps"] [data-status="pending"]'))
   await page.waitForSelector('[data-testid="verify-summary"]')
   const steps = await page.$$eval('[data-testid="verify-result"] [data-step]', (els) => Object.fromEntries(els.map((e) => [e.dataset.step, e.dataset.status])))
-  const reasons = await page.$$eval('[data-testid="verify-result"] [data-step]', (els) => Object.fromEntries(els.map((e) => [e.dataset.step, e.dataset.reason ?? null])))
-  const summary = await page.$eval('[data-testid="verify-summary"]', (e) => ({ outcome: e.dataset.outcome, failed: e.dataset.failedStep ?? null, text: e.textContent.trim() }))
+  const reasons = await page.$$eval('[data-testid="verify-result"] [data-step]', (els) =>
+    Object.fromEntries(els.map((e) => [e.dataset.step, e.dataset.reason ?? null])),
+  )
+  const summary = await page.$eval('[data-testid="verify-summary"]', (e) => ({
+    outcome: e.dataset.outcome,
+    failed: e.dataset.failedStep ?? null,
+    text: e.textContent.trim(),
+  }))
   return { steps, reasons, summary, text: await page.textContent('[data-testid="verify-result"]') }
 }
 

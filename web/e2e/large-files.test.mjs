@@ -30,7 +30,7 @@ function sparseFile(name, size) {
   return file
 }
 
-test('a file above 4 GiB: the worker\'s fingerprint equals sha512sum, with progress and a responsive page', { timeout: 600_000 }, async () => {
+test("a file above 4 GiB: the worker's fingerprint equals sha512sum, with progress and a responsive page", { timeout: 600_000 }, async () => {
   const size = 4 * 2 ** 30 + 2 ** 20 + 17
   const file = sparseFile('big.bin', size)
   const { page, context, errors } = await newPage()
@@ -62,7 +62,7 @@ test('a file above 4 GiB: the worker\'s fingerprint equals sha512sum, with progr
   })
   // Afterwards, not alongside: the two would share this machine's cores and the figure would mean less.
   const { stdout } = await run('sha512sum', [file], { maxBuffer: 1 << 20 })
-  assert.equal(data, 'sha512:' + stdout.split(' ')[0], 'the browser\'s fingerprint is sha512sum\'s')
+  assert.equal(data, 'sha512:' + stdout.split(' ')[0], "the browser's fingerprint is sha512sum's")
   assert.ok(frames.percents.length >= 3, `the percentage moved while hashing: ${frames.percents.join(',')}`)
   console.log(
     `# sha512 of ${(size / 2 ** 30).toFixed(2)} GiB in the worker: ${seconds.toFixed(1)} s, ${(size / 1e6 / seconds).toFixed(0)} MB/s; ` +

@@ -35,7 +35,9 @@ test('a new head appears without reload, checked in the browser; the live list p
   await page.evaluate(() => {
     window.__noReload = 'still here'
   })
-  await page.waitForFunction((n) => Number(document.querySelector('[data-testid="heads"] [data-head-index]')?.dataset.headIndex) > n, first, { timeout: 30_000 })
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid="heads"] [data-head-index]')?.dataset.headIndex) > n, first, {
+    timeout: 30_000,
+  })
   assert.equal(await page.evaluate(() => window.__noReload), 'still here', 'the page was not reloaded')
   await page.waitForSelector('[data-testid="heads"] [data-check="ok"]')
   assert.equal(await page.$$eval('[data-testid="heads"] [data-check="bad"]', (e) => e.length), 0, 'no head failed its check')

@@ -38,7 +38,16 @@ test('offline, with the key this browser saw before: the offline steps pass, the
   const r = await verifyOffline(page, text, proof)
   assert.deepEqual(
     { ...r.steps },
-    { data: 'pass', 'ts-hash': 'pass', 'interval-path': 'pass', ihash: 'pass', inclusion: 'pass', signature: 'pass', 'current-head': 'unchecked', consistency: 'unchecked' },
+    {
+      data: 'pass',
+      'ts-hash': 'pass',
+      'interval-path': 'pass',
+      ihash: 'pass',
+      inclusion: 'pass',
+      signature: 'pass',
+      'current-head': 'unchecked',
+      consistency: 'unchecked',
+    },
   )
   assert.equal(r.summary.outcome, 'partial')
   assert.doesNotMatch(r.text, /forged|does not publish/)

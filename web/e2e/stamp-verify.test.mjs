@@ -5,94 +5,85 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
-import {
-  ALL_PASS,
-  BASE,
-  OUT,
-  SLOW,
-  getJson,
-  newPage,
-  readResult,
-  sha512Data,
-  shot,
-  stampViaApi,
-  useBrowser,
-  verifyInBrowser,
-} from './browser.mjs'
+import { ALL_PASS, BASE, OUT, SLOW, getJson, newPage, readResult, sha512Data, shot, stampViaApi, useBrowser, verifyInBrowser } from './browser.mjs'
 
 useBrowser()
 
 /** Shared across tests, in order: what was stamped in the browser and the proof it gave. */
 const stamped = { text: '', proof: null, proofJson: '', compact: '', share: '', id: '' }
 
-test('stamping a text: progress in view, the proof with its id, share link and history; a warning before leaving it behind', { timeout: SLOW * 2 }, async () => {
-  const { page, context, errors } = await newPage()
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE })
-  // A trailing newline: invisible, but part of the fingerprint; the page says so.
-  stamped.text = `e2e ${new Date().toISOString()} ${Math.random()}\n`
-  await page.goto(`${BASE}/`)
-  await page.fill('[data-testid="stamp-text"]', stamped.text)
-  await page.waitForSelector('[data-testid="stamp-whitespace"]')
-  await page.waitForFunction((d) => document.querySelector('[data-testid="stamp-data"] code')?.textContent === d, sha512Data(stamped.text))
-  await page.click('[data-testid="stamp-button"]')
-  // While pending, the progress text and countdown are inside the 1280x800 viewport.
-  const progress = await page.waitForSelector('[data-testid="stamp-progress"]')
-  const box = await progress.boundingBox()
-  assert.ok(box && box.y >= 0 && box.y + box.height <= 800, `progress within the viewport: ${JSON.stringify(box)}`)
-  await shot(page, 'stamp-pending-1280')
-  await page.waitForSelector('[data-testid="stamp-result"]', { timeout: SLOW })
-  // The result is announced and focused.
-  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'stamp-result')
-  stamped.id = (await page.textContent('[data-testid="stamp-id"]')).trim()
-  stamped.compact = (await page.textContent('[data-testid="stamp-compact"]')).trim()
-  stamped.share = (await page.textContent('[data-testid="stamp-share"]')).trim()
-  assert.match(stamped.id, /^[0-9a-f-]{36}$/)
-  assert.ok(stamped.share.startsWith(`${BASE}/`) && stamped.share.includes('#v1,'), `share link ${stamped.share}`)
-  assert.ok(await page.isVisible('[data-testid="stamp-text-note"]'), 'offers to save the exact text')
-  await shot(page, 'stamp-result-1280')
+test(
+  'stamping a text: progress in view, the proof with its id, share link and history; a warning before leaving it behind',
+  { timeout: SLOW * 2 },
+  async () => {
+    const { page, context, errors } = await newPage()
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE })
+    // A trailing newline: invisible, but part of the fingerprint; the page says so.
+    stamped.text = `e2e ${new Date().toISOString()} ${Math.random()}\n`
+    await page.goto(`${BASE}/`)
+    await page.fill('[data-testid="stamp-text"]', stamped.text)
+    await page.waitForSelector('[data-testid="stamp-whitespace"]')
+    await page.waitForFunction((d) => document.querySelector('[data-testid="stamp-data"] code')?.textContent === d, sha512Data(stamped.text))
+    await page.click('[data-testid="stamp-button"]')
+    // While pending, the progress text and countdown are inside the 1280x800 viewport.
+    const progress = await page.waitForSelector('[data-testid="stamp-progress"]')
+    const box = await progress.boundingBox()
+    assert.ok(box && box.y >= 0 && box.y + box.height <= 800, `progress within the viewport: ${JSON.stringify(box)}`)
+    await shot(page, 'stamp-pending-1280')
+    await page.waitForSelector('[data-testid="stamp-result"]', { timeout: SLOW })
+    // The result is announced and focused.
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'stamp-result')
+    stamped.id = (await page.textContent('[data-testid="stamp-id"]')).trim()
+    stamped.compact = (await page.textContent('[data-testid="stamp-compact"]')).trim()
+    stamped.share = (await page.textContent('[data-testid="stamp-share"]')).trim()
+    assert.match(stamped.id, /^[0-9a-f-]{36}$/)
+    assert.ok(stamped.share.startsWith(`${BASE}/`) && stamped.share.includes('#v1,'), `share link ${stamped.share}`)
+    assert.ok(await page.isVisible('[data-testid="stamp-text-note"]'), 'offers to save the exact text')
+    await shot(page, 'stamp-result-1280')
 
-  // Neither downloaded nor copied: leaving through the site asks first; saying no stays.
-  const dialogs = []
-  page.on('dialog', (d) => {
-    dialogs.push(d.message())
-    void d.dismiss()
-  })
-  await page.click('nav a[href="/about"]')
-  await page.waitForFunction(() => true)
-  assert.equal(dialogs.length, 1, 'asked before leaving')
-  assert.ok(await page.isVisible('[data-testid="stamp-result"]'), 'still on the result after saying no')
+    // Neither downloaded nor copied: leaving through the site asks first; saying no stays.
+    const dialogs = []
+    page.on('dialog', (d) => {
+      dialogs.push(d.message())
+      void d.dismiss()
+    })
+    await page.click('nav a[href="/about"]')
+    await page.waitForFunction(() => true)
+    assert.equal(dialogs.length, 1, 'asked before leaving')
+    assert.ok(await page.isVisible('[data-testid="stamp-result"]'), 'still on the result after saying no')
 
-  // Copying the link counts as keeping it: then no question.
-  await page.click('[data-testid="stamp-share-copy"]')
-  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), stamped.share)
-  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="stamp-download"]')])
-  assert.match(download.suggestedFilename(), /^text-\d+\.ink\.json$/)
-  const file = path.join(OUT, download.suggestedFilename())
-  await download.saveAs(file)
-  stamped.proofJson = readFileSync(file, 'utf8')
-  stamped.proof = JSON.parse(stamped.proofJson)
-  await page.click('nav a[href="/about"]')
-  await page.waitForURL(`${BASE}/about`)
-  assert.equal(dialogs.length, 1, 'no question once the proof was kept')
+    // Copying the link counts as keeping it: then no question.
+    await page.click('[data-testid="stamp-share-copy"]')
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), stamped.share)
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="stamp-download"]')])
+    assert.match(download.suggestedFilename(), /^text-\d+\.ink\.json$/)
+    const file = path.join(OUT, download.suggestedFilename())
+    await download.saveAs(file)
+    stamped.proofJson = readFileSync(file, 'utf8')
+    stamped.proof = JSON.parse(stamped.proofJson)
+    await page.click('nav a[href="/about"]')
+    await page.waitForURL(`${BASE}/about`)
+    assert.equal(dialogs.length, 1, 'no question once the proof was kept')
 
-  // The proof is in this browser's history, with its id, after a reload too.
-  await page.goto(`${BASE}/history`)
-  await page.reload()
-  await page.waitForSelector(`[data-testid="history"] [data-id="${stamped.id}"]`)
-  await shot(page, 'history-1280')
-  await context.close()
-  assert.deepEqual(errors, [])
+    // The proof is in this browser's history, with its id, after a reload too.
+    await page.goto(`${BASE}/history`)
+    await page.reload()
+    await page.waitForSelector(`[data-testid="history"] [data-id="${stamped.id}"]`)
+    await shot(page, 'history-1280')
+    await context.close()
+    assert.deepEqual(errors, [])
 
-  const p = stamped.proof
-  assert.equal(p.format, 'unchanging.ink/proof')
-  assert.equal(p.data, sha512Data(stamped.text), 'the proof carries the data computed in the browser')
-  assert.equal(p.timestamp.id, stamped.id)
-  const i = p.timestamp.proof.interval.index
-  assert.ok(stamped.compact.startsWith(`${p.authority}/${i}#v1,${p.timestamp.timestamp},`))
-  const again = await getJson(`/api/v1/ts/${p.timestamp.id}/`)
-  assert.equal(again.hash, p.timestamp.hash)
-  assert.equal((await getJson(`/api/v1/mth/${i}`)).mth, p.timestamp.proof.head.mth)
-})
+    const p = stamped.proof
+    assert.equal(p.format, 'unchanging.ink/proof')
+    assert.equal(p.data, sha512Data(stamped.text), 'the proof carries the data computed in the browser')
+    assert.equal(p.timestamp.id, stamped.id)
+    const i = p.timestamp.proof.interval.index
+    assert.ok(stamped.compact.startsWith(`${p.authority}/${i}#v1,${p.timestamp.timestamp},`))
+    const again = await getJson(`/api/v1/ts/${p.timestamp.id}/`)
+    assert.equal(again.hash, p.timestamp.hash)
+    assert.equal((await getJson(`/api/v1/mth/${i}`)).mth, p.timestamp.proof.head.mth)
+  },
+)
 
 test('"Verify it now" carries the proof and the text, and every step passes', { timeout: SLOW * 2 }, async () => {
   const { page, context, errors } = await newPage()
@@ -168,7 +159,7 @@ test('a changed document fails at data and says what differs: both fingerprints 
   assert.deepEqual(errors, [])
 })
 
-test('editing only the proof\'s data field: data fails, and the page says the document is the stamped one', { timeout: SLOW }, async () => {
+test("editing only the proof's data field: data fails, and the page says the document is the stamped one", { timeout: SLOW }, async () => {
   const text = `data-field ${Math.random()}`
   const proof = await stampViaApi(text)
   proof.data = sha512Data('something else')
@@ -295,7 +286,10 @@ test('the history re-fetches a proof by its id, downloads it, and deletes it', {
   // A history as the stamp page leaves it in localStorage.
   await page.goto(`${BASE}/about`)
   await page.evaluate((p) => {
-    localStorage.setItem('ink-history', JSON.stringify([{ id: p.timestamp.id, savedAt: new Date().toISOString(), kind: 'text', files: [], proof: p, secured: false }]))
+    localStorage.setItem(
+      'ink-history',
+      JSON.stringify([{ id: p.timestamp.id, savedAt: new Date().toISOString(), kind: 'text', files: [], proof: p, secured: false }]),
+    )
   }, proof)
   await page.goto(`${BASE}/history`)
   const entry = `[data-testid="history"] [data-id="${proof.timestamp.id}"]`

@@ -39,9 +39,7 @@ export interface ParsedTimestampCompact {
 }
 
 export function parseTimestampCompact(text: string): ParsedTimestampCompact | null {
-  const m = /^(.+)\/(\d+)#v1,([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z),([A-Za-z0-9_-]+)$/.exec(
-    text.trim(),
-  )
+  const m = /^(.+)\/(\d+)#v1,([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z),([A-Za-z0-9_-]+)$/.exec(text.trim())
   if (!m) return null
   try {
     const decoded = readCborAPath(fromBase64Url(m[4]!))

@@ -12,7 +12,11 @@ const closedAt = (i: number, tag = 0) => `2026-03-01T00:00:${String(i).padStart(
 
 /** A main tree of n intervals; `variant` changes interval 2's contents (a fork). */
 function tree(n: number, variant = 0) {
-  const records = Array.from({ length: n }, (_, i) => ({ index: i, timestamp: closedAt(i), ith: i === 2 && variant ? ink.H(Uint8Array.of(variant)) : ink.EMPTY_ROOT }))
+  const records = Array.from({ length: n }, (_, i) => ({
+    index: i,
+    timestamp: closedAt(i),
+    ith: i === 2 && variant ? ink.H(Uint8Array.of(variant)) : ink.EMPTY_ROOT,
+  }))
   const ihashes = records.map(ink.ihash)
   const head = (i: number, signWith = seed): ink.HeadJson => {
     const leaves = ihashes.slice(0, i + 1)
@@ -142,7 +146,9 @@ describe('readProofFile', () => {
     expect(r).toMatchObject({ ok: false, reason: 'json', line: 4, column: 3 })
   })
   it('says which field is missing', () => {
-    const r = ink.readProofFile(JSON.stringify({ format: 'unchanging.ink/proof', version: 1, authority: 'a', data: 'x', files: [], timestamp: { timestamp: 'now', proof: {} } }))
+    const r = ink.readProofFile(
+      JSON.stringify({ format: 'unchanging.ink/proof', version: 1, authority: 'a', data: 'x', files: [], timestamp: { timestamp: 'now', proof: {} } }),
+    )
     expect(r).toMatchObject({ ok: false, reason: 'field', field: 'timestamp.hash', problem: 'missing' })
   })
 })

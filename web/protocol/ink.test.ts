@@ -249,9 +249,17 @@ describe('verifyOffline on a constructed proof', () => {
     const nodes = [ink.merkleRoot(ihashes.slice(0, 4))]
     const signature = ed25519.sign(ink.headStatement(authority, 4, mth), seed)
     const answer: ink.TimestampJson = {
-      hash: ink.toBase64(hash), timestamp, typ: 'ts', version: '1', id: '00000000-0000-0000-0000-000000000000', interval: 4,
+      hash: ink.toBase64(hash),
+      timestamp,
+      typ: 'ts',
+      version: '1',
+      id: '00000000-0000-0000-0000-000000000000',
+      interval: 4,
       proof: {
-        a, path: path.map(ink.toBase64), ith: ink.toBase64(ith), mth: ink.headCompact(authority, 4, mth),
+        a,
+        path: path.map(ink.toBase64),
+        ith: ink.toBase64(ith),
+        mth: ink.headCompact(authority, 4, mth),
         interval: { index: 4, timestamp: records[4]!.timestamp, ith: ink.toBase64(ith), typ: 'it', version: '1' },
         inclusion: { head: 4, leaf: 4, a: 1, nodes: nodes.map(ink.toBase64), version: '1' },
         head: { authority, interval: 4, mth: ink.toBase64(mth), signature: ink.toBase64(signature), key: sv.key_id },
@@ -280,8 +288,14 @@ describe('verifyOffline on a constructed proof', () => {
     const compact = ink.compactOfTimestamp(file.timestamp)!
     const p = file.timestamp.proof!
     const head: ink.HeadJson = {
-      authority, version: '1', mth: p.head!.mth, interval: p.interval!, inclusion: p.inclusion!, consistency: null,
-      signature: p.head!.signature, key: p.head!.key,
+      authority,
+      version: '1',
+      mth: p.head!.mth,
+      interval: p.interval!,
+      inclusion: p.inclusion!,
+      consistency: null,
+      signature: p.head!.signature,
+      key: p.head!.key,
     }
     const steps = ink.verifyOffline(data, ink.materialFromCompact(ink.parseTimestampCompact(compact)!, head), keys)
     expect(failing(steps)).toEqual(['data:compact_has_no_data'])
@@ -297,16 +311,79 @@ describe('verifyOffline on a constructed proof', () => {
 
   it('tampering with each link fails that link', () => {
     const cases: [string, (f: ink.ProofFile) => void, string[]][] = [
-      ['path', (f) => { f.timestamp.proof!.path.reverse() }, ['interval-path:root_differs']],
-      ['a', (f) => { f.timestamp.proof!.a = 2 }, ['interval-path:root_differs']],
-      ['interval time', (f) => { f.timestamp.proof!.interval!.timestamp = '2026-11-28T12:00:07.000000Z' }, ['inclusion:root_differs']],
-      ['ts after interval', (f) => { f.timestamp.timestamp = '2026-11-28T12:00:05.500000Z'; f.timestamp.hash = ink.toBase64(ink.tsHash(data, f.timestamp.timestamp)) }, ['interval-path:root_differs']],
-      ['inclusion node', (f) => { f.timestamp.proof!.inclusion!.nodes = [ink.toBase64(ink.EMPTY_ROOT)] }, ['inclusion:root_differs']],
-      ['inclusion position', (f) => { f.timestamp.proof!.inclusion!.a = 0 }, ['inclusion:wrong_position']],
-      ['signature', (f) => { const s = ink.fromBase64(f.timestamp.proof!.head!.signature); s[0] ^= 1; f.timestamp.proof!.head!.signature = ink.toBase64(s) }, ['signature:bad_signature']],
-      ['key', (f) => { f.timestamp.proof!.head!.key = '0000000000000000' }, ['signature:unknown_key']],
-      ['mth string', (f) => { f.timestamp.proof!.mth = ink.headCompact(authority, 4, ink.EMPTY_ROOT) }, ['inclusion:string_differs']],
-      ['authority', (f) => { f.timestamp.proof!.head!.authority = 'evil.example' }, ['signature:bad_signature']],
+      [
+        'path',
+        (f) => {
+          f.timestamp.proof!.path.reverse()
+        },
+        ['interval-path:root_differs'],
+      ],
+      [
+        'a',
+        (f) => {
+          f.timestamp.proof!.a = 2
+        },
+        ['interval-path:root_differs'],
+      ],
+      [
+        'interval time',
+        (f) => {
+          f.timestamp.proof!.interval!.timestamp = '2026-11-28T12:00:07.000000Z'
+        },
+        ['inclusion:root_differs'],
+      ],
+      [
+        'ts after interval',
+        (f) => {
+          f.timestamp.timestamp = '2026-11-28T12:00:05.500000Z'
+          f.timestamp.hash = ink.toBase64(ink.tsHash(data, f.timestamp.timestamp))
+        },
+        ['interval-path:root_differs'],
+      ],
+      [
+        'inclusion node',
+        (f) => {
+          f.timestamp.proof!.inclusion!.nodes = [ink.toBase64(ink.EMPTY_ROOT)]
+        },
+        ['inclusion:root_differs'],
+      ],
+      [
+        'inclusion position',
+        (f) => {
+          f.timestamp.proof!.inclusion!.a = 0
+        },
+        ['inclusion:wrong_position'],
+      ],
+      [
+        'signature',
+        (f) => {
+          const s = ink.fromBase64(f.timestamp.proof!.head!.signature)
+          s[0] ^= 1
+          f.timestamp.proof!.head!.signature = ink.toBase64(s)
+        },
+        ['signature:bad_signature'],
+      ],
+      [
+        'key',
+        (f) => {
+          f.timestamp.proof!.head!.key = '0000000000000000'
+        },
+        ['signature:unknown_key'],
+      ],
+      [
+        'mth string',
+        (f) => {
+          f.timestamp.proof!.mth = ink.headCompact(authority, 4, ink.EMPTY_ROOT)
+        },
+        ['inclusion:string_differs'],
+      ],
+      [
+        'authority',
+        (f) => {
+          f.timestamp.proof!.head!.authority = 'evil.example'
+        },
+        ['signature:bad_signature'],
+      ],
     ]
     for (const [name, tamper, expected] of cases) {
       const file = build()

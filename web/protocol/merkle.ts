@@ -71,13 +71,7 @@ export function expectedPathBits(leafIndex: number, treeSize: number): { a: numb
  * RFC 9162 section 2.1.4.2: is a tree of `oldSize` with root `oldRoot` a
  * prefix of the tree of `newSize` with root `newRoot`? Sizes are leaf counts.
  */
-export function verifyConsistency(
-  oldSize: number,
-  newSize: number,
-  oldRoot: Uint8Array,
-  newRoot: Uint8Array,
-  proof: Uint8Array[],
-): boolean {
+export function verifyConsistency(oldSize: number, newSize: number, oldRoot: Uint8Array, newRoot: Uint8Array, proof: Uint8Array[]): boolean {
   if (!Number.isSafeInteger(oldSize) || !Number.isSafeInteger(newSize)) return false
   if (oldSize < 1 || oldSize > newSize) return false
   if (oldSize === newSize) return proof.length === 0 && bytesEqual(oldRoot, newRoot)

@@ -119,8 +119,7 @@ function checkStructure(f: Record<string, unknown>): boolean {
   const authority = text(f, '', 'authority')
   const data = text(f, '', 'data')
   if (utf8Length(data) > 256 || LONE_SURROGATE.test(data)) throw new FieldError('data', 'not_utf8_256')
-  if ('files' in f && f.files !== null && !(Array.isArray(f.files) && f.files.every((x) => typeof x === 'string')))
-    throw new FieldError('files', 'wrong_type')
+  if ('files' in f && f.files !== null && !(Array.isArray(f.files) && f.files.every((x) => typeof x === 'string'))) throw new FieldError('files', 'wrong_type')
   const ts = object(f, '', 'timestamp')
   const w = 'timestamp.'
   bytes(ts, w, 'hash', 32)
@@ -187,8 +186,7 @@ export function readProofFile(text: string): ProofFileResult {
     return { ok: false, reason: 'json', ...jsonErrorPlace(text, e) }
   }
   if (!isObject(value) || value.format !== 'unchanging.ink/proof') return { ok: false, reason: 'not_proof_file' }
-  if (isObject(value.timestamp) && (value.timestamp.proof === null || value.timestamp.proof === undefined))
-    return { ok: false, reason: 'no_proof' }
+  if (isObject(value.timestamp) && (value.timestamp.proof === null || value.timestamp.proof === undefined)) return { ok: false, reason: 'no_proof' }
   try {
     const extensions = checkStructure(value)
     const file = value as unknown as ProofFile

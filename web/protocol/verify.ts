@@ -15,18 +15,7 @@ import { CLOCK_FORM, ihash, tsHash, type ConsistencyJson, type HeadJson, type In
 import { headStatement, keyId, verifySignature, type KeyJson } from './signed-head'
 
 /** The links of a proof, in the order they are checked. */
-export const STEP_ORDER = [
-  'proof-file',
-  'data',
-  'proof',
-  'ts-hash',
-  'interval-path',
-  'ihash',
-  'inclusion',
-  'signature',
-  'current-head',
-  'consistency',
-] as const
+export const STEP_ORDER = ['proof-file', 'data', 'proof', 'ts-hash', 'interval-path', 'ihash', 'inclusion', 'signature', 'current-head', 'consistency'] as const
 export type StepId = (typeof STEP_ORDER)[number]
 export type StepStatus = 'pass' | 'fail' | 'skip' | 'unchecked'
 export interface Step {
@@ -242,8 +231,7 @@ function verifyHeadParts(
     const leaf = record ?? ihash({ index: i, timestamp: iv.timestamp, ith })
     const expected = expectedPathBits(i, i + 1)
     const root = rootFromPath(leaf, inc.a, nodes)
-    if (expected.a !== inc.a || expected.length !== nodes.length)
-      steps.push({ id: 'inclusion', status: 'fail', reason: 'wrong_position', detail: { head: i } })
+    if (expected.a !== inc.a || expected.length !== nodes.length) steps.push({ id: 'inclusion', status: 'fail', reason: 'wrong_position', detail: { head: i } })
     else if (!root || !bytesEqual(root, mth))
       steps.push({ id: 'inclusion', status: 'fail', reason: 'root_differs', detail: { computed: root ? toHex(root) : '', mth: toHex(mth), head: i } })
     else if (!bytesEqual(named, mth)) steps.push({ id: 'inclusion', status: 'fail', reason: 'string_differs', detail: { head: i } })
@@ -302,8 +290,7 @@ export function verifyHeadConsistency(oldIndex: number, oldMth: string, newHead:
       ? { id: 'consistency', status: 'pass', reason: 'same_head', detail }
       : { id: 'consistency', status: 'fail', reason: 'forked', detail }
   const nodes = decodeBase64List(proof?.nodes)
-  if (!proof || !nodes || proof.old_interval !== oldIndex || proof.new_interval !== y)
-    return { id: 'consistency', status: 'fail', reason: 'no_proof', detail }
+  if (!proof || !nodes || proof.old_interval !== oldIndex || proof.new_interval !== y) return { id: 'consistency', status: 'fail', reason: 'no_proof', detail }
   return verifyConsistency(oldIndex + 1, y + 1, oldRoot, newRoot, nodes)
     ? { id: 'consistency', status: 'pass', detail }
     : { id: 'consistency', status: 'fail', reason: 'not_consistent', detail }
@@ -313,24 +300,18 @@ export function verifyHeadConsistency(oldIndex: number, oldMth: string, newHead:
  * Steps 'current-head' and 'consistency': the service's current head is
  * genuine (same authority, its own links hold) and extends the proof's head.
  */
-export function verifyAgainstCurrent(
-  proofHead: ProofHeadJson,
-  current: HeadJson,
-  proof: ConsistencyJson | null,
-  keys: KeyJson[],
-  keysComplete = true,
-): Step[] {
+export function verifyAgainstCurrent(proofHead: ProofHeadJson, current: HeadJson, proof: ConsistencyJson | null, keys: KeyJson[], keysComplete = true): Step[] {
   const later: Step = { id: 'consistency', status: 'unchecked', reason: 'current_head_failed' }
   const y = current?.interval?.index
   if (current?.authority !== proofHead.authority)
-    return [{ id: 'current-head', status: 'fail', reason: 'other_authority', detail: { authority: String(current?.authority), proof: proofHead.authority } }, later]
+    return [
+      { id: 'current-head', status: 'fail', reason: 'other_authority', detail: { authority: String(current?.authority), proof: proofHead.authority } },
+      later,
+    ]
   const own = verifyHead(current, keys, keysComplete)
   const failed = own.find((s) => s.status === 'fail')
   if (failed) return [{ id: 'current-head', status: 'fail', reason: 'head_invalid', detail: { to: String(y), step: failed.id } }, later]
   if (own.some((s) => s.status === 'unchecked'))
     return [{ id: 'current-head', status: 'unchecked', reason: 'key_unavailable', detail: { to: String(y), key: current.key } }, later]
-  return [
-    { id: 'current-head', status: 'pass', detail: { to: y, key: current.key } },
-    verifyHeadConsistency(proofHead.interval, proofHead.mth, current, proof),
-  ]
+  return [{ id: 'current-head', status: 'pass', detail: { to: y, key: current.key } }, verifyHeadConsistency(proofHead.interval, proofHead.mth, current, proof)]
 }

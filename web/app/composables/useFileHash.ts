@@ -4,7 +4,8 @@ export interface HashProgress {
   done: number
   total: number
 }
-export type HashOutcome = { ok: true; digests: string[] } | { ok: false; cancelled: true } | { ok: false; cancelled: false; name: string; message: string; file: string }
+export type HashOutcome =
+  { ok: true; digests: string[] } | { ok: false; cancelled: true } | { ok: false; cancelled: false; name: string; message: string; file: string }
 
 export function useFileHash() {
   const progress = ref<HashProgress | null>(null)

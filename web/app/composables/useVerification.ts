@@ -111,4 +111,3 @@ export function useVerification() {
 
   return { steps, problem, material, running, finished, verdict, failed, keyNote, fetchedProof, verify, reset, keys }
 }
-

@@ -22,11 +22,19 @@ export function timeOfDay(ts: string): string {
 }
 
 export function b64ToHex(b64: string): string {
-  try { return toHex(fromBase64(b64)) } catch { return '' }
+  try {
+    return toHex(fromBase64(b64))
+  } catch {
+    return ''
+  }
 }
 
 export function b64ToUrl(b64: string): string {
-  try { return toBase64Url(fromBase64(b64)) } catch { return '' }
+  try {
+    return toBase64Url(fromBase64(b64))
+  } catch {
+    return ''
+  }
 }
 
 /** Number of ts in a head's interval, when known: an extra field, or 0 for ith = H(""). */
