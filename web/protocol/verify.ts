@@ -12,7 +12,8 @@ import { bytesEqual, decodeBase64, decodeBase64List, toBase64, toHex } from './e
 import { expectedPathBits, rootFromPath, verifyConsistency } from './merkle'
 import type { ProofFile } from './proof-file'
 import { CLOCK_FORM, ihash, tsHash, type ConsistencyJson, type HeadJson, type IntervalJson, type InclusionJson, type ProofHeadJson } from './records'
-import { headStatement, keyId, verifySignature, type KeyJson } from './signed-head'
+import { keyId, type KeyJson } from './keys'
+import { headStatement, verifySignature } from './signed-head'
 
 /** The links of a proof, in the order they are checked. */
 export const STEP_ORDER = ['proof-file', 'data', 'proof', 'ts-hash', 'interval-path', 'ihash', 'inclusion', 'signature', 'current-head', 'consistency'] as const

@@ -3,7 +3,7 @@
 // on this device with the date first seen. Offline, a proof signed with a
 // remembered key still verifies; an unknown key is then "not checked", not
 // "forged", because only the service's own list can say it does not publish it.
-import { parseKeyFile, type KeyJson } from '~~/protocol/ink'
+import { parseKeyFile, type KeyJson } from '~~/protocol/keys'
 
 export interface RememberedKey extends KeyJson {
   /** ISO date when this browser first saw the key. */

@@ -1,6 +1,6 @@
 // The newest heads: first from the server render (Redis `recent-mth`), then
 // live (utils/live-feed.ts) once the page is interactive.
-import type { HeadJson } from '~~/protocol/ink'
+import type { HeadJson, KeyJson } from '~~/protocol/ink'
 import { createLiveFeed, type HeadCheck, type LiveStatus, type SocketLike } from '~/utils/live-feed'
 import { tsMillis } from '~/utils/format'
 
@@ -31,6 +31,32 @@ export function intervalMillis(heads: HeadJson[], fallbackSeconds: number): numb
 
 let started = false
 
+/** checkHead in a worker (one for the page), falling back to this thread where workers fail. */
+function headChecker(): (head: HeadJson, prev: HeadJson | null, keys: KeyJson[], complete: boolean) => Promise<HeadCheck> {
+  let worker: Worker | null = null
+  try {
+    worker = new Worker(new URL('../workers/head-check.worker.ts', import.meta.url), { type: 'module' })
+  } catch {
+    worker = null
+  }
+  if (!worker) return async (...args) => (await import('~/utils/head-check')).checkHead(...args)
+  const waiting = new Map<number, (check: HeadCheck) => void>()
+  let next = 0
+  worker.onmessage = (e: MessageEvent<{ id: number; check: HeadCheck }>) => {
+    waiting.get(e.data.id)?.(e.data.check)
+    waiting.delete(e.data.id)
+  }
+  const w = worker
+  // Plain copies: reactive objects cannot be cloned into a worker.
+  const plain = <T>(v: T): T => JSON.parse(JSON.stringify(v))
+  return (head, prev, keys, complete) =>
+    new Promise((resolve) => {
+      const id = next++
+      waiting.set(id, resolve)
+      w.postMessage({ id, head: plain(head), prev: plain(prev), keys: plain(keys), complete })
+    })
+}
+
 /** Starts the live connection once per page load (browser only). */
 export function startLive() {
   if (started || import.meta.server) return
@@ -42,6 +68,7 @@ export function startLive() {
     openSocket: (url) => new WebSocket(url) as unknown as SocketLike,
     fetchHead,
     loadKeys: () => keys.load(),
+    checkHead: headChecker(),
     schedule: (fn, ms) => void setTimeout(fn, ms),
     now: () => Date.now(),
     random: Math.random,

@@ -10,7 +10,7 @@ export function useNow() {
       if (!timer)
         timer = setInterval(() => {
           now.value = Date.now()
-        }, 100)
+        }, 250)
     })
     onBeforeUnmount(() => {
       users--

@@ -1,5 +1,6 @@
 // Small display helpers shared by the pages.
-import { fromBase64, toBase64Url, toHex, isEmptyInterval, type HeadJson } from '~~/protocol/ink'
+import { fromBase64, toBase64Url, toHex } from '~~/protocol/encoding'
+import { isEmptyInterval, type HeadJson } from '~~/protocol/records'
 
 /** `2026-11-28T12:00:00.000001Z` -> `2026-11-28 12:00:00.000001` */
 export function utcText(ts: string): string {

@@ -3,6 +3,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { describe, expect, it } from 'vitest'
 import * as ink from '~~/protocol/ink'
+import { checkHead } from './head-check'
 import { createLiveFeed, reconnectDelay, type HeadCheck, type LiveState, type LiveStatus, type SocketLike } from './live-feed'
 
 const seed = ink.fromHex('33'.repeat(32))
@@ -83,6 +84,7 @@ function setup(initial: number[] = [], current = 5) {
       return n <= world.current ? head(n) : null
     },
     loadKeys: async () => ({ keys, complete: true }),
+    checkHead: async (...args) => checkHead(...args),
     schedule: (fn, ms) => void timers.push({ fn, ms }),
     now: () => 1_000_000,
     random: () => 0.5,

@@ -4,7 +4,6 @@
 // each head in the browser. Everything it touches outside comes in `deps`,
 // so it is unit-tested with a fake socket and fetch (live-feed.test.ts).
 import type { HeadJson, KeyJson } from '~~/protocol/ink'
-import { verifyHead, verifyHeadConsistency } from '~~/protocol/ink'
 
 export const KEEP_HEADS = 10
 export type LiveStatus = 'connecting' | 'connected' | 'reconnecting'
@@ -33,6 +32,8 @@ export interface LiveDeps {
   fetchHead(index: number | 'current'): Promise<HeadJson | null>
   /** The keys to check heads with; complete when they are the service's published list. */
   loadKeys(): Promise<{ keys: KeyJson[]; complete: boolean }>
+  /** checkHead, maybe off the page's thread (the app runs it in a worker). */
+  checkHead(head: HeadJson, prev: HeadJson | null, keys: KeyJson[], complete: boolean): Promise<HeadCheck>
   schedule(fn: () => void, ms: number): void
   now(): number
   random(): number
@@ -72,13 +73,12 @@ export function createLiveFeed(s: LiveState, deps: LiveDeps) {
     for (const head of list) {
       const i = head.interval.index
       if (s.checks.value[i] === 'ok' || s.checks.value[i] === 'bad') continue
-      const steps = verifyHead(head, ring.keys, ring.complete)
-      let check: HeadCheck = steps.some((x) => x.status === 'fail') ? 'bad' : steps.some((x) => x.status === 'unchecked') ? 'unchecked' : 'ok'
       // Each head carries the proof that it extends the one before; only a
       // genuine predecessor can tell (a bad one would taint its successor).
       const prev = list.find((h) => h.interval.index === i - 1)
-      if (check === 'ok' && prev && s.checks.value[i - 1] === 'ok' && head.consistency)
-        if (verifyHeadConsistency(i - 1, prev.mth, head, head.consistency).status !== 'pass') check = 'bad'
+      const check = await deps.checkHead(head, prev && s.checks.value[i - 1] === 'ok' ? prev : null, ring.keys, ring.complete)
+      // A fork seen meanwhile (add) stays marked bad.
+      if ((s.checks.value[i] as HeadCheck | undefined) === 'bad') continue
       mark(i, check)
     }
   }

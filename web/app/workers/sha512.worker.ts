@@ -20,7 +20,15 @@ self.onmessage = async (event: MessageEvent<{ files: File[] }>) => {
       // hashes, so reading and hashing overlap.
       const reader = file.stream().getReader()
       for (;;) {
-        const { done: end, value } = await reader.read()
+        let chunk: ReadableStreamReadResult<Uint8Array>
+        try {
+          chunk = await reader.read()
+        } catch (e) {
+          // Chromium reports a file that changed or vanished after it was chosen as a
+          // NotReadableError from slice() but a TypeError ("network error") from a stream.
+          throw Object.assign(new Error((e as Error)?.message ?? String(e)), { name: 'NotReadableError' })
+        }
+        const { done: end, value } = chunk
         if (end) break
         hasher.update(value)
         done += value.length
