@@ -63,8 +63,9 @@ test('offline, key never seen: the signature is "not checked", until the user lo
   const proof = await stampViaApi(text)
   const keyFile = JSON.stringify(await getJson('/api/v1/keys'))
   const { page, context, errors } = await newPage()
-  await page.goto(`${BASE}/verify`)
+  // Out of reach from the start: this browser never gets to see the service's keys.
   await goOffline(page)
+  await page.goto(`${BASE}/verify`)
   let r = await verifyOffline(page, text, proof)
   assert.equal(r.steps.signature, 'unchecked')
   assert.equal(r.reasons.signature, 'key_unavailable')
