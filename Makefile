@@ -6,7 +6,7 @@ BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: up down status logs deps build web test test-unit test-services test-web test-e2e bench fuzz format clean
+.PHONY: up down status logs deps build web test test-unit test-services test-web test-e2e bench fuzz format clean lighthouse
 
 up: deps build web
 	scripts/stack.sh up
@@ -47,6 +47,10 @@ bench: build
 
 fuzz:
 	scripts/fuzz.sh
+
+# Lighthouse scores of the web page (mobile preset) on a stack of its own.
+lighthouse: build web
+	scripts/lighthouse.sh
 
 format:
 	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.h' 'tests/*.cpp' 'tests/*.h' 'bench/*.cpp')

@@ -9,7 +9,7 @@ packages=(
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
-  postgresql redis-server nginx-light curl procps
+  postgresql redis-server nginx-light libnginx-mod-http-brotli-filter curl procps
 )
 for arg in "$@"; do
   case "$arg" in

@@ -20,6 +20,8 @@ run_suite "c++ (ctest)" ctest --test-dir "$build" --output-on-failure --timeout 
 
 if [ -f web/package.json ]; then
   run_suite "web unit (vitest)" bash -c "cd web && npm test --silent"
+  run_suite "web typecheck (vue-tsc)" bash -c "cd web && npm run --silent typecheck"
+  run_suite "web format (prettier --check)" bash -c "cd web && npm run --silent format:check"
   if [ -x scripts/e2e-web.sh ]; then
     run_suite "web end-to-end (playwright)" scripts/e2e-web.sh
   fi

@@ -88,8 +88,16 @@ write_nginx_conf() {
   [ "$(id -u)" -eq 0 ] && user_line="user nobody nogroup;"
   local access_log=off
   [ "$INK_NGINX_ACCESS_LOG" != off ] && access_log="$logs/nginx-access.log"
+  # Brotli where Debian's module is installed (libnginx-mod-http-brotli-filter); gzip always.
+  local modules="" brotli="" brotli_so=/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so
+  if [ -f "$brotli_so" ]; then
+    modules="load_module $brotli_so;"
+    brotli="  brotli on; brotli_comp_level 5; brotli_types text/css application/javascript text/javascript application/json image/svg+xml text/plain;"
+  fi
   local conf
   conf=$(cat "$root/deploy/nginx.conf.template")
+  conf=${conf//@NGINX_MODULES@/$modules}
+  conf=${conf//@BROTLI@/$brotli}
   conf=${conf//@RUN_DIR@/$run}
   conf=${conf//@LOG_DIR@/$logs}
   conf=${conf//@NGINX_WORKERS@/$INK_NGINX_WORKERS}

@@ -28,10 +28,15 @@ export function useLang() {
     return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`))
   }
 
+  /** Whether a message exists (for optional, more specific wordings). */
+  function has(key: string): boolean {
+    return key in messages.en
+  }
+
   function setLocale(next: Locale) {
     locale.value = next
     cookie.value = next
   }
 
-  return { locale, t, setLocale }
+  return { locale, t, has, setLocale }
 }

@@ -7,11 +7,17 @@ export function useNow() {
   if (import.meta.client) {
     onMounted(() => {
       users++
-      if (!timer) timer = setInterval(() => { now.value = Date.now() }, 100)
+      if (!timer)
+        timer = setInterval(() => {
+          now.value = Date.now()
+        }, 250)
     })
     onBeforeUnmount(() => {
       users--
-      if (users === 0 && timer) { clearInterval(timer); timer = null }
+      if (users === 0 && timer) {
+        clearInterval(timer)
+        timer = null
+      }
     })
   }
   return now

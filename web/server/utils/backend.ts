@@ -6,7 +6,11 @@ export async function backendGet(path: string, timeoutMs = 2000): Promise<{ stat
     const res = await fetch(base + path, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) })
     const text = await res.text()
     let body: unknown = null
-    try { body = JSON.parse(text) } catch { body = null }
+    try {
+      body = JSON.parse(text)
+    } catch {
+      body = null
+    }
     return { status: res.status, body }
   } catch {
     return { status: 502, body: null }

@@ -1,5 +1,6 @@
 // Small display helpers shared by the pages.
-import { fromBase64, toBase64Url, toHex, isEmptyInterval, type HeadJson } from '~~/protocol/ink'
+import { fromBase64, toBase64Url, toHex } from '~~/protocol/encoding'
+import { isEmptyInterval, type HeadJson } from '~~/protocol/records'
 
 /** `2026-11-28T12:00:00.000001Z` -> `2026-11-28 12:00:00.000001` */
 export function utcText(ts: string): string {
@@ -22,11 +23,19 @@ export function timeOfDay(ts: string): string {
 }
 
 export function b64ToHex(b64: string): string {
-  try { return toHex(fromBase64(b64)) } catch { return '' }
+  try {
+    return toHex(fromBase64(b64))
+  } catch {
+    return ''
+  }
 }
 
 export function b64ToUrl(b64: string): string {
-  try { return toBase64Url(fromBase64(b64)) } catch { return '' }
+  try {
+    return toBase64Url(fromBase64(b64))
+  } catch {
+    return ''
+  }
 }
 
 /** Number of ts in a head's interval, when known: an extra field, or 0 for ith = H(""). */

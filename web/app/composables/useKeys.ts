@@ -1,0 +1,82 @@
+// The public keys this browser trusts: the service's published list when it
+// can be reached, and every key seen before or given by the user, remembered
+// on this device with the date first seen. Offline, a proof signed with a
+// remembered key still verifies; an unknown key is then "not checked", not
+// "forged", because only the service's own list can say it does not publish it.
+import { parseKeyFile, type KeyJson } from '~~/protocol/keys'
+
+export interface RememberedKey extends KeyJson {
+  /** ISO date when this browser first saw the key. */
+  firstSeen: string
+  source: 'service' | 'file' | 'pasted'
+}
+export interface KeyRing {
+  keys: KeyJson[]
+  /** True when `keys` include the service's whole published list (fetched just now). */
+  complete: boolean
+  /** Whether the service answered. */
+  reachable: boolean
+}
+
+const STORE = 'ink-keys'
+let servicePromise: Promise<KeyJson[]> | null = null
+
+export function useKeys() {
+  const remembered = useState<RememberedKey[]>('keys-remembered', () => [])
+
+  function refresh() {
+    remembered.value = readLocal<RememberedKey[]>(STORE, []).filter((k) => k && typeof k.key === 'string')
+  }
+
+  function remember(list: KeyJson[], source: RememberedKey['source']) {
+    refresh()
+    const known = new Set(remembered.value.map((k) => k.key))
+    const now = new Date().toISOString()
+    const added = list.filter((k) => !known.has(k.key)).map((k) => ({ key: k.key, public_key: k.public_key, algorithm: k.algorithm, firstSeen: now, source }))
+    if (added.length) {
+      remembered.value = [...remembered.value, ...added]
+      writeLocal(STORE, remembered.value)
+    }
+    return added.length
+  }
+
+  /** The service's keys (fetched once per page; again with `refresh`), plus every remembered key. */
+  async function load(refreshService = false): Promise<KeyRing> {
+    if (!servicePromise || refreshService) {
+      servicePromise = fetchKeys().then((r) => {
+        if (!r.ok || !Array.isArray(r.value)) throw new Error(String(r.ok ? 'bad list' : r.status))
+        return r.value
+      })
+      servicePromise.catch(() => {
+        servicePromise = null
+      })
+    }
+    let service: KeyJson[] | null = null
+    try {
+      service = await servicePromise
+    } catch {
+      service = null
+    }
+    // A listed key is checked against its id before anything trusts it.
+    const checked = service ? (parseKeyFile(JSON.stringify(service)) as { ok: boolean; keys?: KeyJson[] }) : null
+    if (checked?.ok && checked.keys) remember(checked.keys, 'service')
+    else refresh()
+    const own = remembered.value.map(({ key, public_key, algorithm }) => ({ key, public_key, algorithm }))
+    return { keys: own, complete: !!checked?.ok, reachable: service !== null }
+  }
+
+  /** Adds keys from a key file or pasted text; returns how many were new, or the reason it was refused. */
+  function addFromText(text: string, source: 'file' | 'pasted'): { ok: true; added: number } | { ok: false; reason: string } {
+    const r = parseKeyFile(text)
+    if (!r.ok) return r
+    return { ok: true, added: remember(r.keys, source) }
+  }
+
+  function forget(key: string) {
+    refresh()
+    remembered.value = remembered.value.filter((k) => k.key !== key)
+    writeLocal(STORE, remembered.value)
+  }
+
+  return { remembered, refresh, load, addFromText, forget }
+}
