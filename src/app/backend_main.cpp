@@ -66,6 +66,10 @@ int main(int argc, char** argv) {
   app.add_option("--interval", c.interval_seconds, "the worker's interval (estimates only)")
       ->envname("INK_INTERVAL")
       ->capture_default_str();
+  app.add_option("--insert-queue", c.insert_queue,
+                 "timestamps waiting for a group commit before new ones get 503")
+      ->envname("INK_INSERT_QUEUE")
+      ->capture_default_str();
   app.add_option("--ws-queue", c.ws_queue_limit, "heads queued per WebSocket before dropping it")
       ->envname("INK_WS_QUEUE")
       ->capture_default_str();

@@ -155,6 +155,11 @@ awaitable<Response> Api::handle(Request req) {
                 req.accept, req.content_type, Json{{"id", e.id}});
     res.headers.emplace_back("Retry-After", "5");
     res.headers.emplace_back("Location", "/api/v1/ts/" + e.id + "/");
+  } catch (const Overloaded& e) {
+    res = error(503, "overloaded",
+                std::string(e.what()) + "; nothing was recorded, try again in a moment", req.accept,
+                req.content_type);
+    res.headers.emplace_back("Retry-After", "1");
   } catch (const store::PgUnavailable& e) {
     spdlog::warn("storage unavailable: {}", e.what());
     res = error(503, "unavailable", "storage is unavailable; nothing was recorded, try again",

@@ -45,7 +45,7 @@ int run_backend(const Config& config) {
   auto feed = std::make_shared<HeadFeed>(
       io, store, proofs, hub, std::chrono::milliseconds(int64_t(config.poll_seconds * 1000)));
   auto batcher = std::make_shared<InsertBatcher>(io.get_executor(), writer, config.batch_max,
-                                                 config.batches_in_flight, 100000);
+                                                 config.batches_in_flight, config.insert_queue);
   RateLimiter rate_limiter(config.rate_per_second, config.rate_burst);
   pubsub::Subscriber subscriber(
       pubsub::RedisAddress::parse(config.redis_url), "mth-live",
@@ -79,6 +79,15 @@ int run_backend(const Config& config) {
                     [pool] { return double(pool->stats().max_size); });
   metrics.add_gauge("ink_insert_queue", "Timestamps queued for the next group commit.",
                     [batcher] { return double(batcher->queued()); });
+  metrics.add_counter("ink_waits_proven_total",
+                      "Held requests answered with the proof a new head brought.",
+                      [feed] { return double(feed->wait_outcomes().proven); });
+  metrics.add_counter("ink_waits_timed_out_total",
+                      "Held requests whose wait ran out before a head covered them.",
+                      [feed] { return double(feed->wait_outcomes().timed_out); });
+  metrics.add_counter("ink_waits_stopped_total",
+                      "Held requests answered early because the backend was stopping.",
+                      [feed] { return double(feed->wait_outcomes().stopped); });
   metrics.add_counter("ink_insert_batch_splits_total",
                       "Group commits split to isolate a row whose statement failed.",
                       [batcher] { return double(batcher->splits()); });
@@ -110,8 +119,14 @@ int run_backend(const Config& config) {
   auto drain_deadline = std::chrono::steady_clock::now();
   std::function<void(boost::system::error_code)> check_drained;
   check_drained = [&](boost::system::error_code) {
-    if (metrics.open_connections.load() == 0 ||
-        std::chrono::steady_clock::now() >= drain_deadline) {
+    if (metrics.open_connections.load() == 0) {
+      spdlog::info("drained: every connection closed");
+      io.stop();
+      return;
+    }
+    if (std::chrono::steady_clock::now() >= drain_deadline) {
+      spdlog::warn("drain deadline passed with {} connections open; closing them",
+                   metrics.open_connections.load());
       io.stop();
       return;
     }

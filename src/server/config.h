@@ -27,6 +27,7 @@ struct Config {
   size_t db_connections = 16;
   size_t batch_max = 1000;             // ts rows per group commit
   size_t batches_in_flight = 4;        // concurrent group commits
+  size_t insert_queue = 100000;        // ts waiting for a group commit before new ones get 503
   double commit_resolve_seconds = 10;  // asking for a commit whose answer was lost
   double poll_seconds = 2;             // fallback check of the newest head in PostgreSQL
   double interval_seconds = 2;         // the worker's interval, for Retry-After estimates only

@@ -103,8 +103,15 @@ awaitable<std::optional<FoundProof>> HeadFeed::wait_for_proof(
   waiter->done = std::make_shared<Notify>(co_await asio::this_coro::executor);
   add_waiter(waiter);
   bool fired = co_await waiter->done->wait_until(deadline);
-  if (!fired) remove_waiter(waiter);
-  if (fired && waiter->proof) co_return std::move(waiter->proof);
+  if (!fired) {
+    remove_waiter(waiter);
+    ++outcomes_.timed_out;
+  } else if (waiter->proof) {
+    ++outcomes_.proven;
+    co_return std::move(waiter->proof);
+  } else {
+    ++outcomes_.stopped;
+  }
   co_return std::nullopt;
 }
 

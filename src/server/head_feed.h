@@ -54,6 +54,12 @@ class HeadFeed : public std::enable_shared_from_this<HeadFeed> {
   asio::awaitable<std::optional<FoundProof>> wait_for_proof(
       std::string id, int64_t ts_us, std::chrono::steady_clock::time_point deadline);
   size_t waiting() const;
+  // How waits ended: with a proof a head brought, at their deadline, or cut
+  // short by stop(). (Tests tell notification from timeout by these.)
+  struct WaitOutcomes {
+    std::atomic<uint64_t> proven{0}, timed_out{0}, stopped{0};
+  };
+  const WaitOutcomes& wait_outcomes() const { return outcomes_; }
   bool database_reachable() const { return db_ok_; }
   // Clock of interval 0 (nullopt before the first interval): ids older than
   // the service cannot have been issued by it.
@@ -85,6 +91,7 @@ class HeadFeed : public std::enable_shared_from_this<HeadFeed> {
   bool stopped_ = false;
   std::multimap<int64_t, std::shared_ptr<Waiter>> waiters_;  // by ts_us
   std::atomic<bool> db_ok_{false};
+  WaitOutcomes outcomes_;
 };
 
 }  // namespace ink::server

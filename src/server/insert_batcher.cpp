@@ -29,7 +29,7 @@ asio::awaitable<InsertBatcher::Inserted> InsertBatcher::insert(store::NewTs ts) 
   {
     std::lock_guard lock(mutex_);
     if (queue_.size() >= queue_limit_)
-      throw store::PgUnavailable("too many timestamps waiting to be written");
+      throw Overloaded("too many timestamps waiting to be written");
     queue_.push_back(pending);
     if (in_flight_ < in_flight_max_) {
       ++in_flight_;

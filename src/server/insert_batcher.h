@@ -21,11 +21,17 @@
 #include <memory>
 #include <mutex>
 #include <span>
+#include <stdexcept>
 
 #include "server/notify.h"
 #include "store/ts_writer.h"
 
 namespace ink::server {
+
+// Refused before anything was written: too many submissions already wait.
+struct Overloaded : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 class InsertBatcher : public std::enable_shared_from_this<InsertBatcher> {
  public:
@@ -36,7 +42,8 @@ class InsertBatcher : public std::enable_shared_from_this<InsertBatcher> {
     core::Hash hash{};
   };
   // Returns the ts's clock reading and hash once its row is committed.
-  // Throws what store::TsWriter::insert throws for its batch: PgUnavailable
+  // Throws Overloaded when `queue_limit` rows wait already, else what
+  // store::TsWriter::insert throws for its batch: PgUnavailable
   // (nothing recorded), store::CommitOutcomeUnknown, PgQueryError (this row
   // could not be stored).
   asio::awaitable<Inserted> insert(store::NewTs ts);

@@ -4,12 +4,17 @@
 
 namespace ink::server {
 
-bool RateLimiter::allow(const std::string& client) {
-  if (rate_ <= 0) return true;
-  auto now = std::chrono::steady_clock::now();
+size_t RateLimiter::tracked() const {
   std::lock_guard lock(mutex_);
+  return buckets_.size();
+}
+
+bool RateLimiter::allow(const std::string& client, Clock::time_point now) {
+  if (rate_ <= 0) return true;
+  std::lock_guard lock(mutex_);
+  if (!last_sweep_) last_sweep_ = now;
   // A full bucket carries no information: drop those now and then.
-  if (now - last_sweep_ > std::chrono::seconds(10)) {
+  if (now - *last_sweep_ > std::chrono::seconds(10)) {
     last_sweep_ = now;
     std::erase_if(buckets_, [&](auto& kv) {
       double refill = std::chrono::duration<double>(now - kv.second.at).count() * rate_;

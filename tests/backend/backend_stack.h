@@ -137,4 +137,12 @@ inline void expect_error(const test::HttpResponse& res, int status, const std::s
   EXPECT_FALSE(j.value("message", "").empty());
 }
 
+// A value of the backend's /api/metrics (an unlabelled series); -1 if absent.
+inline double metric(const Stack& s, const std::string& name) {
+  auto body = http_get(s.base, "/api/metrics").body;
+  auto at = body.find("\n" + name + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(body.substr(at + name.size() + 2));
+}
+
 }  // namespace ink

@@ -12,13 +12,6 @@
 namespace ink {
 namespace {
 
-double metric(const Stack& s, const std::string& name) {
-  auto body = http_get(s.base, "/api/metrics").body;
-  auto at = body.find("\n" + name + " ");
-  if (at == std::string::npos) return -1;
-  return std::stod(body.substr(at + name.size() + 2));
-}
-
 // Fires `n` submissions from `threads` threads; `make(i)` gives target and body.
 std::vector<test::HttpResponse> burst(
     const Stack& s, int n, int threads,

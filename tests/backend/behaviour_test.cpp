@@ -1,0 +1,152 @@
+// Behaviour that had no test (issue #19): the backend's own rate limiter and
+// trusted proxies, the insert queue's 503, 410 after retention, 426, and the
+// metrics the operator reads.
+
+#include <libpq-fe.h>
+
+#include <future>
+#include <thread>
+
+#include "backend/backend_stack.h"
+#include "core/uuid.h"
+
+namespace ink {
+namespace {
+
+test::HttpResponse post_as(const Stack& s, const std::string& real_ip, const std::string& what) {
+  test::HttpRequest req;
+  req.method = "POST";
+  req.target = "/api/v1/ts/";
+  req.body = stamp(what);
+  req.headers["Content-Type"] = "application/json";
+  if (!real_ip.empty()) req.headers["X-Real-IP"] = real_ip;
+  return http(s.base, req);
+}
+
+TEST(Behaviour, RateLimitIsPerClientBehindATrustedProxy) {
+  // 0.01/s: no token comes back during the test; 3 saved up.
+  Stack s(StackOptions{0, {{"INK_RATE_LIMIT", "0.01:3"}}});
+  ASSERT_TRUE(s.ready());
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(post_as(s, "10.0.0.1", "a" + std::to_string(i)).status, 200);
+  auto limited = post_as(s, "10.0.0.1", "a3");
+  expect_error(limited, 429, "too_many_requests");
+  EXPECT_EQ(limited.header("retry-after"), "1");
+  // Another client behind the same proxy has its own bucket.
+  EXPECT_EQ(post_as(s, "10.0.0.2", "b0").status, 200);
+  // Reads are never limited.
+  EXPECT_EQ(http_get(s.base, "/api/v1/mth/current").status, 200);
+}
+
+TEST(Behaviour, XRealIpFromAnUntrustedPeerIsIgnored) {
+  // The test connects from 127.0.0.1, which is not a trusted proxy here.
+  Stack s(StackOptions{0, {{"INK_RATE_LIMIT", "0.01:2"}, {"INK_TRUSTED_PROXIES", "10.9.9.9"}}});
+  ASSERT_TRUE(s.ready());
+  EXPECT_EQ(post_as(s, "10.0.0.1", "x0").status, 200);
+  EXPECT_EQ(post_as(s, "10.0.0.2", "x1").status, 200);
+  // Both counted against 127.0.0.1, whatever the header claims.
+  expect_error(post_as(s, "10.0.0.3", "x2"), 429, "too_many_requests");
+}
+
+TEST(Behaviour, AFullInsertQueueAnswers503AndRecordsNothing) {
+  Stack s(StackOptions{0, {{"INK_INSERT_QUEUE", "2"}}});
+  ASSERT_TRUE(s.ready());
+  // Hold the clock lock as the worker does while it closes an interval: every
+  // group commit waits in ink_ts_clock(), so submissions pile up.
+  std::promise<void> release;
+  std::promise<void> held;
+  std::thread holder([&] {
+    auto c = PQconnectdb(s.db.c_str());
+    PQclear(PQexec(c, "BEGIN"));
+    PQclear(PQexec(c, "SELECT pg_advisory_xact_lock(7300001)"));
+    held.set_value();
+    release.get_future().wait();
+    PQclear(PQexec(c, "COMMIT"));
+    PQfinish(c);
+  });
+  held.get_future().wait();
+  std::vector<std::future<test::HttpResponse>> posts;
+  for (int i = 0; i < 12; ++i) {
+    posts.push_back(std::async(std::launch::async, [&s, i] {
+      return post(s, "/api/v1/ts/?tag=queue", stamp("queue " + std::to_string(i)),
+                  "application/json");
+    }));
+  }
+  // Up to four group commits wait on the lock, two more ts queue, the rest
+  // are refused at once.
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        bool refused = std::any_of(posts.begin(), posts.end(), [](auto& f) {
+          return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+        });
+        return refused && metric(s, "ink_insert_queue") == 2;
+      },
+      20s));
+  release.set_value();
+  holder.join();
+  int ok = 0, overloaded = 0;
+  for (auto& p : posts) {
+    auto res = p.get();
+    if (res.status == 200) {
+      ++ok;
+    } else {
+      expect_error(res, 503, "overloaded");
+      EXPECT_FALSE(res.header("retry-after").empty());
+      ++overloaded;
+    }
+  }
+  EXPECT_GE(ok, 6);  // four waiting commits (at least one ts each) and the two queued
+  EXPECT_GE(overloaded, 1);
+  EXPECT_EQ(ok + overloaded, 12);
+  EXPECT_EQ(s.count("SELECT count(*) FROM ts WHERE tag = 'queue'"), ok);
+}
+
+TEST(Behaviour, GoneAfterRetentionUnknownOtherwiseAnd426ForTheFeed) {
+  // Retention 0.001 h = 3.6 s.
+  Stack s(StackOptions{0, {{"INK_RETENTION_HOURS", "0.001"}}});
+  ASSERT_TRUE(s.ready());
+  auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  std::array<uint8_t, 10> random{1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+  auto id_at = [&](int64_t ms) { return core::format_uuid(core::uuid_v7(uint64_t(ms), random)); };
+  // Issued (by its time) after the service began, older than the retention: gone.
+  expect_error(http_get(s.base, "/api/v1/ts/" + id_at(now_ms - 10'000) + "/"), 410, "gone");
+  // Too new to have expired, or from long before the service: unknown.
+  expect_error(http_get(s.base, "/api/v1/ts/" + id_at(now_ms) + "/"), 404, "not_found");
+  expect_error(http_get(s.base, "/api/v1/ts/" + id_at(now_ms - 86'400'000) + "/"), 404,
+               "not_found");
+  // Not a v7 id: never issued here.
+  expect_error(http_get(s.base, "/api/v1/ts/0190a1b2-c3d4-4e5f-8a9b-0c1d2e3f4a5b/"), 404,
+               "not_found");
+  expect_error(http_get(s.base, "/api/v1/mth/live"), 426, "upgrade_required");
+}
+
+TEST(Behaviour, MetricsNameTypeAndMove) {
+  Stack s;
+  ASSERT_TRUE(s.ready());
+  auto before = http_get(s.base, "/api/metrics");
+  ASSERT_EQ(before.status, 200);
+  EXPECT_NE(before.header("content-type").find("text/plain"), std::string::npos);
+  for (const char* line :
+       {"# TYPE ink_http_requests_total counter",
+        "# TYPE ink_http_request_duration_seconds histogram", "# TYPE ink_open_connections gauge",
+        "# TYPE ink_waiting_clients gauge", "# TYPE ink_newest_interval gauge",
+        "# TYPE ink_db_pool_connections gauge", "# TYPE ink_waits_proven_total counter",
+        "# TYPE ink_insert_batch_splits_total counter",
+        "# TYPE ink_commit_lost_unknown_total counter"})
+    EXPECT_NE(before.body.find(line), std::string::npos) << line;
+  const double proven = metric(s, "ink_waits_proven_total");
+  ASSERT_EQ(post(s, "/api/v1/ts/?wait", stamp("metrics"), "application/json").status, 200);
+  EXPECT_EQ(metric(s, "ink_waits_proven_total"), proven + 1);
+  auto after = http_get(s.base, "/api/metrics").body;
+  EXPECT_NE(after.find("ink_http_requests_total{route=\"ts_create\",status=\"200\"} 1"),
+            std::string::npos)
+      << after;
+  EXPECT_NE(after.find("ink_http_request_duration_seconds_count{route=\"ts_create\"} 1"),
+            std::string::npos);
+  EXPECT_GE(metric(s, "ink_newest_interval"), 0);
+}
+
+}  // namespace
+}  // namespace ink
