@@ -40,6 +40,10 @@ INK_PROXY_RATE=${INK_PROXY_RATE:-20}
 INK_PROXY_BURST=${INK_PROXY_BURST:-200}
 INK_NGINX_WORKERS=1
 EOT
+# The backends' own limit well above nginx's, so a 429 in the end-to-end tests
+# is nginx's (the backends' limiter has tests of its own).
+INK_RATE_LIMIT=${INK_RATE_LIMIT:-1000:2000}
+export INK_RATE_LIMIT
 # Settings a caller may pass for its stack, kept so that later stack.sh
 # commands on this directory (restart-backend) start programs the same way.
 for var in INK_RATE_LIMIT INK_WORKER_LEASE INK_WEB INK_WS_QUEUE INK_COMMIT_RESOLVE_SECONDS; do

@@ -171,6 +171,10 @@ do_restart_backend() {
   start_backend "$i"
   wait_url_ready "http://127.0.0.1:$((INK_BACKEND_BASE_PORT + i - 1))/api/ready" 60 || {
     echo "backend $i did not become ready, see $logs/backend-$i.log" >&2; exit 1; }
+  # nginx marked it failed while it was down (max_fails=1) and sends it nothing
+  # for fail_timeout (2 s) after the last failure; restarting the next backend
+  # sooner could leave nginx with none it would try.
+  sleep 2.5
   echo "backend $i restarted"
 }
 

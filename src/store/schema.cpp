@@ -101,6 +101,18 @@ std::vector<int> migrate(PGconn* conn) {
         " applied_at timestamptz NOT NULL DEFAULT now())");
     int current = schema_version(conn);
     if (current > known_schema_version()) throw SchemaMismatch(*schema_mismatch(current));
+    // Migrations apply in order: one missing below the current version (a
+    // database migrated by a build that lacked it) cannot be applied now.
+    sync::PgResult versions(PQexec(conn, "SELECT version FROM schema_migrations"));
+    std::vector<int> present;
+    for (int i = 0; i < versions.rows(); ++i) present.push_back(std::stoi(versions.text(i, 0)));
+    for (const auto& m : embedded_migrations())
+      if (m.version <= current &&
+          std::find(present.begin(), present.end(), m.version) == present.end())
+        throw SchemaMismatch("the database is at schema version " + std::to_string(current) +
+                             " but migration " + m.name +
+                             " was never applied to it (it was migrated by a build without it); "
+                             "restore it from a backup or migrate a fresh database");
     for (const auto& m : embedded_migrations()) {
       if (m.version <= current) continue;
       exec("BEGIN");

@@ -42,7 +42,16 @@ HttpResponse http(const std::string& base_url, const HttpRequest& request) {
   tcp::resolver resolver(ioc);
   beast::tcp_stream stream(ioc);
   stream.expires_after(request.timeout);
-  stream.connect(resolver.resolve(host, port));
+  if (!request.source_address.empty()) {
+    // One endpoint, connected on the bound socket (connecting to a resolver's
+    // list would reopen it and lose the bind).
+    auto& socket = stream.socket();
+    socket.open(tcp::v4());
+    socket.bind(tcp::endpoint(asio::ip::make_address(request.source_address), 0));
+    socket.connect(*resolver.resolve(host, port).begin());
+  } else {
+    stream.connect(resolver.resolve(host, port));
+  }
 
   http_ns::request<http_ns::string_body> req;
   req.method(http_ns::string_to_verb(request.method));

@@ -24,6 +24,7 @@ struct HttpRequest {
   std::map<std::string, std::string> headers;
   std::string body;
   std::chrono::milliseconds timeout{30000};
+  std::string source_address;  // e.g. "127.0.0.9": another client as nginx counts them
 };
 
 // base_url: "http://host:port". Throws std::runtime_error on connection errors.

@@ -2,13 +2,13 @@
 // Support for integration tests that run against the real PostgreSQL and
 // Redis started by the ctest fixture "services" (scripts/services.sh).
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <functional>
 #include <map>
 #include <string>
 #include <vector>
-
-#include <sys/types.h>
 
 namespace ink::test {
 
@@ -21,9 +21,9 @@ int free_port();
 // Values from $INK_TEST_ENV: DATABASE_URL, REDIS_URL, PG_PORT, REDIS_PORT.
 const std::map<std::string, std::string>& test_env();
 std::string env_value(const std::string& key);  // test_env() first, then getenv; "" if unset
-std::string source_dir();                        // $INK_SOURCE_DIR
-std::string bin_dir();                           // $INK_BIN_DIR (the programs)
-std::string testenv_dir();                       // where the fixture's services live
+std::string source_dir();                       // $INK_SOURCE_DIR
+std::string bin_dir();                          // $INK_BIN_DIR (the programs)
+std::string testenv_dir();                      // where the fixture's services live
 
 // Creates a new, empty database owned by the test role and returns its URL.
 // Each test gets its own database, so tests never see each other's rows.
