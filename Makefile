@@ -6,7 +6,7 @@ BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: up down status logs deps build web test test-unit test-services test-web test-e2e bench fuzz format clean lighthouse
+.PHONY: up down status logs deps build web test test-unit bench fuzz format check-format tsan asan clean lighthouse
 
 up: deps build web
 	scripts/stack.sh up
@@ -32,10 +32,14 @@ build: $(BUILD)/CMakeCache.txt
 web:
 	@if [ -f web/package.json ]; then scripts/build-web.sh; fi
 
-# Everything: C++ unit and integration tests (ctest starts private PostgreSQL
-# and Redis), the web page's unit tests, and end-to-end tests through nginx.
+# Everything: formatting and layering checks, C++ unit and integration tests
+# (ctest starts private PostgreSQL and Redis), end-to-end and attack suites
+# through nginx, the unit and integration tests again under ASan+UBSan, the
+# web page's type check, format check, unit and browser tests. Warnings are
+# errors in the test build.
 test:
 	scripts/install-deps.sh --web --browser
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DINK_WERROR=ON $(CMAKE_FLAGS) >/dev/null
 	$(MAKE) build web
 	scripts/run-tests.sh
 
@@ -51,6 +55,16 @@ fuzz:
 # Lighthouse scores of the web page (mobile preset) on a stack of its own.
 lighthouse: build web
 	scripts/lighthouse.sh
+
+# Unit and integration tests under sanitizers, each in its own build folder.
+asan:
+	scripts/sanitize.sh address,undefined
+
+tsan:
+	scripts/sanitize.sh thread
+
+check-format:
+	scripts/check-format.sh
 
 format:
 	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.h' 'tests/*.cpp' 'tests/*.h' 'bench/*.cpp')

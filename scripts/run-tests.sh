@@ -9,14 +9,24 @@ failed=0
 summary=()
 
 run_suite() {
-  local name=$1; shift
+  local name=$1 t=$SECONDS took; shift
   echo "=== $name: $*"
-  if "$@"; then summary+=("PASS $name"); else summary+=("FAIL $name"); failed=1; fi
+  if "$@"; then took=$((SECONDS - t)); summary+=("PASS $name (${took} s)")
+  else took=$((SECONDS - t)); summary+=("FAIL $name (${took} s)"); failed=1; fi
 }
 
+started=$SECONDS
+
+# The house: formatting and layering, checked before anything runs.
+run_suite "c++ format (clang-format)" scripts/check-format.sh
+run_suite "layering" scripts/check-layering.sh
+
 # C++: unit tests, then integration tests against real PostgreSQL/Redis
-# (the ctest fixture starts and stops them), then end-to-end through nginx.
+# (the ctest fixture starts and stops them), then end-to-end and the attack
+# suite through nginx.
 run_suite "c++ (ctest)" ctest --test-dir "$build" --output-on-failure --timeout 900
+# The unit and integration tests again, built with ASan and UBSan.
+run_suite "c++ under ASan+UBSan" scripts/sanitize.sh address,undefined
 
 if [ -f web/package.json ]; then
   run_suite "web unit (vitest)" bash -c "cd web && npm test --silent"
@@ -31,5 +41,5 @@ echo
 printf '%s\n' "${summary[@]}"
 passed_count=$(printf '%s\n' "${summary[@]}" | grep -c '^PASS' || true)
 failed_count=$(printf '%s\n' "${summary[@]}" | grep -c '^FAIL' || true)
-echo "suites: $passed_count passed, $failed_count failed"
+echo "suites: $passed_count passed, $failed_count failed, in $(( (SECONDS - started) / 60 )) min $(( (SECONDS - started) % 60 )) s"
 exit $failed

@@ -311,7 +311,6 @@ awaitable<PgPool::Lease> PgPool::acquire() {
   auto deadline = Clock::now() + options_.acquire_timeout;
   for (;;) {
     std::unique_ptr<AsyncConnection> conn;
-    bool may_open = false;
     std::shared_ptr<Waiter> waiter;
     {
       std::lock_guard lock(mutex_);
@@ -320,8 +319,7 @@ awaitable<PgPool::Lease> PgPool::acquire() {
         idle_.pop_back();
         ++leased_;
       } else if (open_ < options_.max_size) {
-        ++open_;
-        may_open = true;
+        ++open_;  // this coroutine may open a connection in this slot
       } else {
         waiter = std::make_shared<Waiter>();
         waiter->timer = std::make_shared<asio::steady_timer>(ex, deadline);
@@ -336,7 +334,7 @@ awaitable<PgPool::Lease> PgPool::acquire() {
       if (waiter->handed) {
         conn = std::move(waiter->handed);
       } else if (waiter->slot) {
-        may_open = true;
+        // handed a slot: open a connection in it below
       } else {
         std::erase(waiters_, waiter);
         if (Clock::now() >= deadline)
@@ -345,7 +343,7 @@ awaitable<PgPool::Lease> PgPool::acquire() {
       }
     }
     if (conn) co_return Lease(self, std::move(conn));
-    // may_open: this coroutine holds one slot of open_.
+    // Here this coroutine holds one slot of open_.
     try {
       conn =
           co_await AsyncConnection::connect(executor_, options_.conninfo, options_.connect_timeout);
