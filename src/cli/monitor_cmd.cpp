@@ -248,7 +248,7 @@ int run_monitor(const MonitorOptions& o, std::ostream& out, std::ostream& err) {
       log.pin(url->text(), "", given);
       monitor.flush();
       std::string ids;
-      for (const auto& k : given) ids += " " + core::key_id(k);
+      for (const auto& k : given) ids.append(" ").append(core::key_id(k));
       monitor.note("pinned key(s)" + ids + " for " + url->text());
     } else if (!given.empty() && given != log.keys()) {
       err << "ink: the state in " << o.state_dir.string()
