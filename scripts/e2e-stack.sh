@@ -22,6 +22,14 @@ if [ "$cmd" = stop ]; then
   exit 0
 fi
 
+# A fresh stack each time: one left by an earlier run (its database signed
+# for another authority) is stopped and removed first.
+if [ -f "$dir/stack.env" ]; then
+  "$0" stop "$dir" >/dev/null 2>&1 || true
+  rm -rf "${dir:?}"
+  mkdir -p "$dir"
+fi
+
 # Two consecutive free ports for the backends.
 while :; do
   base=$((30000 + RANDOM % 20000))

@@ -76,6 +76,10 @@ int main(int argc, char** argv) {
   app.add_option("--ws-idle-seconds", c.ws_idle_seconds, "WebSocket ping/pong idle timeout")
       ->envname("INK_WS_IDLE_SECONDS")
       ->capture_default_str();
+  app.add_option("--drain-idle-seconds", c.drain_idle_seconds,
+                 "on shutdown, keep-alive connections between requests stay open this long")
+      ->envname("INK_DRAIN_IDLE_SECONDS")
+      ->capture_default_str();
   app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error")
       ->envname("INK_LOG_LEVEL")
       ->capture_default_str();

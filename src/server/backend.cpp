@@ -139,7 +139,8 @@ int run_backend(const Config& config) {
                  feed->waiting(), hub.size());
     server.stop();
     feed->stop();
-    drain_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    drain_deadline = std::chrono::steady_clock::now() +
+                     std::chrono::milliseconds(int64_t((config.drain_idle_seconds + 5) * 1000));
     drain.expires_after(std::chrono::milliseconds(50));
     drain.async_wait(check_drained);
   });

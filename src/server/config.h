@@ -33,6 +33,11 @@ struct Config {
   double interval_seconds = 2;         // the worker's interval, for Retry-After estimates only
   size_t ws_queue_limit = 64;          // heads queued per WebSocket before it is dropped
   double ws_idle_seconds = 60;         // ping after half of it, close if no pong by its end
+  // On shutdown, how long a keep-alive connection between requests may stay
+  // open. Longer than the proxy's upstream keepalive_timeout, so the proxy
+  // closes it first: a close from our side can cross a request the proxy has
+  // just sent, which it cannot retry when it is a POST.
+  double drain_idle_seconds = 3;
   std::string log_level = "info";
 };
 

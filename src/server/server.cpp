@@ -122,9 +122,10 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 };
 
 // On shutdown a connection waiting for its next request has nothing to
-// finish: close it now instead of letting the drain wait for the peer (an
-// upstream keep-alive pool such as nginx's never closes on its own). A
-// connection mid-request is left alone and answers with `Connection: close`.
+// finish. stop() gives the peer `drain_idle_seconds` to close it (a proxy's
+// pool closes idle upstream connections by itself; any request sent
+// meanwhile is answered with `Connection: close`), then closes what is left.
+// A connection mid-request is left alone and answers with `Connection: close`.
 void Server::Impl::close_idle_connections() {
   std::vector<std::shared_ptr<ConnectionHandle>> all;
   {
@@ -517,7 +518,10 @@ void Server::stop() {
     impl->acceptor.close(ec);
   });
   impl_->hub.close_all();
-  impl_->close_idle_connections();
+  auto grace = std::make_shared<asio::steady_timer>(impl_->acceptor.get_executor());
+  grace->expires_after(std::chrono::milliseconds(int64_t(impl_->config.drain_idle_seconds * 1000)));
+  grace->async_wait(
+      [impl = impl_, grace](boost::system::error_code) { impl->close_idle_connections(); });
 }
 
 }  // namespace ink::server
