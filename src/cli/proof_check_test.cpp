@@ -11,6 +11,7 @@
 #include "cli/test_log.h"
 #include "cli/url.h"
 #include "core/encoding.h"
+#include "core/verify.h"
 
 namespace ink::cli {
 namespace {
@@ -128,6 +129,126 @@ TEST(ProofCheck, ConsistencyWithNewerHead) {
   check_against_head(older, answer.proof->head, log.heads().front(), nullptr, keys_of(log));
   ASSERT_FALSE(older.passed());
   EXPECT_EQ(older.first_failure()->name, "consistency");
+}
+
+// The steps check_against_head appended, as "name:passed" (to see which failed, and that
+// the current head itself was accepted before consistency was judged).
+std::vector<std::string> step_verdicts(const core::CheckReport& report) {
+  std::vector<std::string> v;
+  for (const auto& s : report.steps) v.push_back(s.name + (s.passed ? ":ok" : ":FAIL"));
+  return v;
+}
+
+const std::vector<std::string> kConsistencyFails{"current-head:ok", "consistency:FAIL"};
+const std::vector<std::string> kConsistencyPasses{"current-head:ok", "consistency:ok"};
+
+// (Appending to a string, not "literal" + string: GCC 12 warns on that falsely.)
+std::string tagged_name(std::string tag, size_t k) {
+  tag += std::to_string(k);
+  return tag;
+}
+core::Hash tagged(std::string tag, int k) {
+  return core::sha3_256(core::as_bytes(tagged_name(std::move(tag), static_cast<size_t>(k))));
+}
+
+// A log with the proof's head at interval 3 (of 0..3).
+struct ForkFixture {
+  TestLog log;
+  core::SignedHead proof_head;
+  ForkFixture() {
+    for (int k = 0; k < 3; ++k) log.add_interval({tagged("l", k)});
+    proof_head = log.stamp(data_for_text("forked")).proof->head;
+  }
+};
+
+TEST(ProofCheck, ForkedHeadForTheSameIntervalFailsAtConsistency) {
+  ForkFixture f;
+  ASSERT_EQ(f.proof_head.interval.index, 3u);
+  // Same key, same authority, same first three intervals; another interval 3.
+  TestLog fork = f.log.fork(3);
+  const core::SignedHead other = fork.add_interval({core::sha3_256(core::as_bytes("other"))});
+  ASSERT_EQ(other.interval.index, 3u);
+  ASSERT_NE(other.mth, f.proof_head.mth);
+  ASSERT_TRUE(core::check_head(other, keys_of(f.log)).passed());  // a valid head in itself
+
+  core::CheckReport report;
+  check_against_head(report, f.proof_head, other, nullptr, keys_of(f.log));
+  EXPECT_EQ(step_verdicts(report), kConsistencyFails);
+
+  // The proof's own head as the current one passes: the failure above is the fork's.
+  core::CheckReport same;
+  check_against_head(same, f.proof_head, f.log.heads().back(), nullptr, keys_of(f.log));
+  EXPECT_EQ(step_verdicts(same), kConsistencyPasses);
+}
+
+TEST(ProofCheck, ForkedNewerHeadFailsAtConsistency) {
+  ForkFixture f;
+  // The fork shares intervals 0..1, then grows to interval 6 with its own history;
+  // its consistency proof from 3 to 6 is genuine, for its own mth_3.
+  TestLog fork = f.log.fork(2);
+  for (int k = 0; k < 5; ++k) fork.add_interval({tagged("f", k)});
+  ASSERT_EQ(fork.size(), 7u);
+  const core::SignedHead current = fork.heads().back();
+  ASSERT_TRUE(core::check_head(current, keys_of(f.log)).passed());
+  const core::ConsistencyProof proof = fork.consistency(3, 6);
+  ASSERT_EQ(core::verify_consistency(4, 7, fork.heads()[3].mth, current.mth, proof.nodes),
+            core::ProofError::kOk);
+
+  core::CheckReport report;
+  check_against_head(report, f.proof_head, current, &proof, keys_of(f.log));
+  EXPECT_EQ(step_verdicts(report), kConsistencyFails);
+
+  // A fork made after the proof's interval still extends it: nothing to detect.
+  TestLog later = f.log.fork(4);
+  for (int k = 0; k < 3; ++k) later.add_interval({});
+  core::ConsistencyProof later_proof = later.consistency(3, 6);
+  core::CheckReport extends;
+  check_against_head(extends, f.proof_head, later.heads().back(), &later_proof, keys_of(f.log));
+  EXPECT_EQ(step_verdicts(extends), kConsistencyPasses);
+}
+
+TEST(ProofCheck, WrongConsistencyProofFailsAtConsistency) {
+  ForkFixture f;
+  for (int k = 0; k < 5; ++k)
+    f.log.add_interval({core::sha3_256(core::as_bytes(std::to_string(k)))});
+  const core::SignedHead current = f.log.heads().back();
+  const core::ConsistencyProof good = f.log.consistency(3, 8);
+  ASSERT_GE(good.nodes.size(), 2u);
+  core::CheckReport ok;
+  check_against_head(ok, f.proof_head, current, &good, keys_of(f.log));
+  ASSERT_EQ(step_verdicts(ok), kConsistencyPasses);
+
+  std::vector<std::pair<std::string, core::ConsistencyProof>> wrong;
+  for (size_t n = 0; n < good.nodes.size(); ++n) {
+    core::ConsistencyProof p = good;
+    p.nodes[n][n % core::Hash{}.size()] ^= 0x40;
+    wrong.emplace_back(tagged_name("node ", n) + " changed", p);
+  }
+  core::ConsistencyProof shorter = good;
+  shorter.nodes.pop_back();
+  wrong.emplace_back("last node dropped", shorter);
+  core::ConsistencyProof longer = good;
+  longer.nodes.push_back(good.nodes.front());
+  wrong.emplace_back("node added", longer);
+  core::ConsistencyProof swapped = good;
+  std::swap(swapped.nodes.front(), swapped.nodes.back());
+  wrong.emplace_back("nodes swapped", swapped);
+  core::ConsistencyProof other_from = f.log.consistency(2, 8);
+  wrong.emplace_back("proof from interval 2", other_from);
+  core::ConsistencyProof relabelled = other_from;
+  relabelled.old_interval = 3;
+  wrong.emplace_back("proof from interval 2 labelled as from 3", relabelled);
+  core::ConsistencyProof other_to = f.log.consistency(3, 7);
+  wrong.emplace_back("proof to interval 7", other_to);
+
+  for (const auto& [what, proof] : wrong) {
+    core::CheckReport report;
+    check_against_head(report, f.proof_head, current, &proof, keys_of(f.log));
+    EXPECT_EQ(step_verdicts(report), kConsistencyFails) << what;
+  }
+  core::CheckReport missing;
+  check_against_head(missing, f.proof_head, current, nullptr, keys_of(f.log));
+  EXPECT_EQ(step_verdicts(missing), kConsistencyFails);
 }
 
 TEST(ProofIo, DataForFilesFollowsClientConventions) {

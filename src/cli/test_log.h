@@ -3,7 +3,9 @@
 // worker would build it (interval trees, main tree, signed heads, proofs).
 
 #include <algorithm>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/clock.h"
@@ -16,7 +18,11 @@ namespace ink::cli::testing {
 class TestLog {
  public:
   explicit TestLog(std::string authority = "test.ink:8080")
-      : authority_(std::move(authority)), key_(core::SigningKey::generate().value()) {}
+      : TestLog(std::move(authority), core::SigningKey::generate().value()) {}
+  // A log signed with a given key: with another log's authority and key, its
+  // heads are validly signed but need not be consistent with that log's.
+  TestLog(std::string authority, core::SigningKey key)
+      : authority_(std::move(authority)), key_(std::move(key)) {}
 
   const core::SigningKey& key() const { return key_; }
   const std::string& authority() const { return authority_; }
@@ -81,9 +87,35 @@ class TestLog {
     return p;
   }
 
+  // A consistency proof from interval `from` to interval `to` of this log, as
+  // GET /api/v1/mth/<to>/from/<from> answers it.
+  core::ConsistencyProof consistency(uint64_t from, uint64_t to) {
+    return core::ConsistencyProof{from, to,
+                                  core::read_consistency_proof(nodes_, from + 1, to + 1).value()};
+  }
+
+  // A validly signed fork of this log: same authority and key, the first
+  // `shared` intervals (and their heads) this log's. Every interval added to
+  // the fork afterwards closes at a time none of this log's intervals has
+  // (its clock starts 1 µs after this log's and moves by the same step), so
+  // from interval `shared` on the fork's heads differ from this log's,
+  // including a head for an interval size this log also has.
+  TestLog fork(uint64_t shared) const { return TestLog(*this, shared); }
+
   core::Json head_json(uint64_t i) const { return core::to_wire_json(core::to_json(heads_.at(i))); }
 
  private:
+  TestLog(const TestLog& original, uint64_t shared)
+      : authority_(original.authority_), key_(original.key_) {
+    for (uint64_t i = 0; i < shared; ++i) {
+      const core::SignedHead& head = original.heads_.at(i);
+      for (const auto& n : range_.append(core::ihash(head.interval), hasher_))
+        nodes_.put(n.id, n.hash);
+      heads_.push_back(head);
+    }
+    clock_ = original.clock_ + 1;
+  }
+
   std::string authority_;
   core::SigningKey key_;
   core::Hasher hasher_;

@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "cli/proof_io.h"
+#include "cli/test_log.h"
 #include "core/decode.h"
 #include "core/encoding.h"
 #include "core/sign.h"
@@ -287,6 +288,39 @@ TEST_F(CliStack, ChangedFileFlippedBitAndWrongKeyFail) {
   EXPECT_GT(runs, 200);
   write("a.txt.ink.json", original);
   EXPECT_EQ(ink({"verify", a.string(), "--key", keys.string()}).status, 0);
+}
+
+// A proof from a fork of the service's log: the same authority and key (the
+// worker's own key file), four intervals the service never had. Offline it is
+// a valid proof; online the current head is genuine, but the service's
+// consistency proof does not lead from the proof's mth_3 to it.
+TEST_F(CliStack, VerifyOfAProofFromAForkFailsAtConsistency) {
+  ASSERT_TRUE(wait_until([&] { return heads() > 5; }, 30s)) << read_file(log("worker"));
+  auto key = core::SigningKey::from_pem(read_file((dir_ / "worker-key.pem").string()));
+  ASSERT_TRUE(key.ok()) << key.error().message;
+  cli::testing::TestLog fork(authority_, *key);
+  for (char k : std::string("abc"))
+    fork.add_interval({core::sha3_256(core::as_bytes(std::string("fork ").append(1, k)))});
+  core::ProofFile forked = fork.proof_file(cli::data_for_text("forked"), {});
+  ASSERT_EQ(forked.timestamp.proof->head.interval.index, 3u);
+  const std::string proof = write("forked.ink.json", cli::format_proof_file(forked)).string();
+  const std::string keys = pinned_keys().string();
+
+  InkRun offline = ink({"verify", "--text", "forked", "--proof", proof, "--key", keys});
+  EXPECT_EQ(offline.status, 0) << offline.out << offline.err;
+
+  InkRun online = ink({"verify", "--text", "forked", "--proof", proof, "--server", url_});
+  EXPECT_EQ(online.status, 1) << online.out << online.err;
+  EXPECT_NE(online.out.find("ok    current-head"), std::string::npos) << online.out;
+  EXPECT_NE(online.out.find("FAIL  consistency"), std::string::npos) << online.out;
+  EXPECT_NE(online.out.find("INVALID: step \"consistency\" failed."), std::string::npos)
+      << online.out;
+
+  // The same text stamped by the service itself passes online.
+  const std::string honest = (dir_ / "honest.ink.json").string();
+  ASSERT_EQ(ink({"stamp", "--text", "forked", "--out", honest, "--server", url_}).status, 0);
+  InkRun good = ink({"verify", "--text", "forked", "--proof", honest, "--server", url_});
+  EXPECT_EQ(good.status, 0) << good.out << good.err;
 }
 
 TEST_F(CliStack, MonitorFollowsRestartsAndDetectsAChangedHead) {
