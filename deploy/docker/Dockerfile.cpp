@@ -14,7 +14,5 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
       libssl3 libpq5 libhiredis0.14 libspdlog1.10 libfmt9 ca-certificates \
  && rm -rf /var/lib/apt/lists/* && useradd --system --home /var/lib/unchanging-ink ink
 COPY --from=build /src/main/build/src/app/ink-worker /src/main/build/src/app/ink-backend /src/main/build/src/app/ink /usr/local/bin/
-COPY --from=build /src/main/db /usr/local/share/unchanging-ink/db
 USER ink
-ENV INK_MIGRATIONS_DIR=/usr/local/share/unchanging-ink/db
 CMD ["ink-backend"]
