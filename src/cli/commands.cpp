@@ -11,7 +11,7 @@
 #include "cli/cli.h"
 #include "cli/proof_check.h"
 #include "cli/proof_io.h"
-#include "core/compact.h"
+#include "core/compact_string.h"
 #include "core/encoding.h"
 
 namespace ink::cli {

@@ -9,7 +9,7 @@
 #include "cli/cli.h"
 #include "cli/monitor_log.h"
 #include "cli/proof_io.h"
-#include "core/compact.h"
+#include "core/compact_string.h"
 #include "core/encoding.h"
 #include "core/verify.h"
 

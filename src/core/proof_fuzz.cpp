@@ -5,7 +5,7 @@
 #include <cstdlib>
 
 #include "core/check.h"
-#include "core/compact.h"
+#include "core/compact_string.h"
 #include "core/decode.h"
 #include "core/protocol.h"
 

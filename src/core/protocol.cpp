@@ -4,7 +4,7 @@
 #include <stdexcept>
 
 #include "core/clock.h"
-#include "core/compact.h"
+#include "core/compact_string.h"
 #include "core/encoding.h"
 
 namespace ink::core {

@@ -8,7 +8,7 @@
 #include <map>
 
 #include "core/clock.h"
-#include "core/compact.h"
+#include "core/compact_string.h"
 #include "core/decode.h"
 #include "core/encoding.h"
 #include "core/uuid.h"

@@ -16,7 +16,7 @@
 
 #include "backend/backend_stack.h"
 #include "core/check.h"
-#include "core/compact.h"
+#include "core/compact_string.h"
 #include "core/decode.h"
 #include "core/encoding.h"
 #include "core/protocol.h"
