@@ -7,7 +7,10 @@
 #include <vector>
 
 #include "core/clock.h"
-#include "core/merkle.h"
+#include "core/compact_range.h"
+#include "core/interval_tree.h"
+#include "core/node_reader.h"
+#include "core/proof_plan.h"
 #include "core/protocol.h"
 #include "core/sign.h"
 

@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "core/merkle.h"
+#include "core/proof_plan.h"
 
 namespace ink::server {
 

@@ -6,6 +6,9 @@
 #include <stdexcept>
 
 #include "core/clock.h"
+#include "core/interval_tree.h"
+#include "core/node_reader.h"
+#include "core/proof_plan.h"
 #include "core/protocol.h"
 #include "store/node_reader.h"
 
