@@ -52,6 +52,7 @@
 #include "core/hash.h"
 #include "core/proof_plan.h"
 #include "core/protocol.h"
+#include "core/record_hash.h"
 #include "store/schema.h"
 #include "support/test_env.h"
 

@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/encoding.h"
 #include "core/protocol.h"
+#include "core/record_hash.h"
 #include "core/verify.h"
 
 namespace ink::audit {

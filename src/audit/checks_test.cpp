@@ -10,6 +10,7 @@
 
 #include "core/clock.h"
 #include "core/protocol.h"
+#include "core/record_hash.h"
 
 namespace ink::audit {
 namespace {

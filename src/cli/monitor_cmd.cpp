@@ -11,6 +11,7 @@
 #include "cli/proof_io.h"
 #include "core/compact_string.h"
 #include "core/encoding.h"
+#include "core/json_write.h"
 #include "core/verify.h"
 
 namespace ink::cli {

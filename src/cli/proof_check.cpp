@@ -2,6 +2,7 @@
 
 #include "cli/proof_io.h"
 #include "core/compact_string.h"
+#include "core/proof_file.h"
 #include "core/verify.h"
 
 namespace ink::cli {

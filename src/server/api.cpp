@@ -11,6 +11,8 @@
 #include "core/compact_string.h"
 #include "core/decode.h"
 #include "core/encoding.h"
+#include "core/json_fast.h"
+#include "core/json_write.h"
 #include "core/uuid.h"
 #include "server/submission.h"
 

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "core/json_write.h"
 #include "core/proof_plan.h"
 
 namespace ink::server {

@@ -10,6 +10,7 @@
 #include "core/overlay_reader.h"
 #include "core/proof_plan.h"
 #include "core/protocol.h"
+#include "core/record_hash.h"
 #include "store/node_reader.h"
 
 namespace ink::worker {

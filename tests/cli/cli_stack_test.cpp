@@ -12,8 +12,10 @@
 #include <fstream>
 
 #include "cli/proof_io.h"
+#include "core/client_conventions.h"
 #include "core/decode.h"
 #include "core/encoding.h"
+#include "core/json_write.h"
 #include "core/sign.h"
 #include "support/test_env.h"
 
