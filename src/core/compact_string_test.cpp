@@ -26,7 +26,7 @@ CompactTs vector_ts(const Json& v) {
   return ts;
 }
 
-TEST(Compact, HeadVector) {
+TEST(CompactString, HeadVector) {
   const Json v = compact_vectors();
   const CompactHead head{v["signed_head"]["authority"], v["signed_head"]["interval"],
                          *hash_from_hex(v["signed_head"]["mth"].get<std::string>())};
@@ -38,7 +38,7 @@ TEST(Compact, HeadVector) {
   EXPECT_EQ(parsed->mth, head.mth);
 }
 
-TEST(Compact, TimestampVector) {
+TEST(CompactString, TimestampVector) {
   const Json v = compact_vectors()["compact"]["timestamp_example"];
   const CompactTs ts = vector_ts(v);
   EXPECT_EQ(format_compact(ts), v["compact"].get<std::string>());
@@ -51,7 +51,7 @@ TEST(Compact, TimestampVector) {
   EXPECT_EQ(parsed->path, ts.path);
 }
 
-TEST(Compact, TimestampWithEmptyPathAndPortAuthority) {
+TEST(CompactString, TimestampWithEmptyPathAndPortAuthority) {
   CompactTs ts;
   ts.authority = "localhost:23230";
   ts.interval = 0;
@@ -63,7 +63,7 @@ TEST(Compact, TimestampWithEmptyPathAndPortAuthority) {
   EXPECT_TRUE(parsed->path.empty());
 }
 
-TEST(Compact, RejectsMalformedHeads) {
+TEST(CompactString, RejectsMalformedHeads) {
   const std::string good = compact_vectors()["compact"]["mth"];
   ASSERT_TRUE(parse_compact_head(good));
   const std::string mth = good.substr(good.find(':') + 1);
@@ -90,7 +90,7 @@ TEST(Compact, RejectsMalformedHeads) {
   EXPECT_TRUE(parse_compact_head("example.org/18446744073709551615#v1:" + mth));
 }
 
-TEST(Compact, RejectsMalformedTimestamps) {
+TEST(CompactString, RejectsMalformedTimestamps) {
   const Json v = compact_vectors()["compact"]["timestamp_example"];
   const std::string good = v["compact"];
   const std::string prefix = "example.org/7#v1,2026-11-28T12:00:00.000001Z,";
