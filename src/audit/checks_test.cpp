@@ -9,6 +9,7 @@
 #include <random>
 
 #include "core/clock.h"
+#include "core/interval_tree.h"
 #include "core/protocol.h"
 #include "core/record_hash.h"
 
