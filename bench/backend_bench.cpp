@@ -46,13 +46,15 @@
 #include <thread>
 #include <vector>
 
-#include "support/test_env.h"
 #include "core/clock.h"
+#include "core/compact_range.h"
 #include "core/encoding.h"
 #include "core/hash.h"
-#include "core/merkle.h"
+#include "core/proof_plan.h"
 #include "core/protocol.h"
+#include "core/record_hash.h"
 #include "store/schema.h"
+#include "support/test_env.h"
 
 namespace {
 

@@ -20,7 +20,10 @@
 #include <string>
 #include <vector>
 
-#include "core/merkle.h"
+#include "core/compact_range.h"
+#include "core/interval_tree.h"
+#include "core/node_reader.h"
+#include "core/proof_plan.h"
 
 namespace {
 
@@ -64,8 +67,8 @@ void BM_RawEvpDigest64(benchmark::State& state) {
     input[0] = out[0];  // chain, so the loop cannot be folded
   }
   benchmark::DoNotOptimize(out);
-  state.counters[kHashes] = benchmark::Counter(static_cast<double>(state.iterations()),
-                                               benchmark::Counter::kIsRate);
+  state.counters[kHashes] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_RawEvpDigest64);
 
@@ -84,8 +87,8 @@ void BM_NodeThreeUpdates(benchmark::State& state) {
   }
   benchmark::DoNotOptimize(left);
   EVP_MD_CTX_free(ctx);
-  state.counters[kHashes] = benchmark::Counter(static_cast<double>(state.iterations()),
-                                               benchmark::Counter::kIsRate);
+  state.counters[kHashes] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_NodeThreeUpdates);
 
@@ -104,8 +107,8 @@ void BM_NodeStackBuffer(benchmark::State& state) {
   }
   benchmark::DoNotOptimize(left);
   EVP_MD_CTX_free(ctx);
-  state.counters[kHashes] = benchmark::Counter(static_cast<double>(state.iterations()),
-                                               benchmark::Counter::kIsRate);
+  state.counters[kHashes] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_NodeStackBuffer);
 
@@ -115,8 +118,8 @@ void BM_HasherNode(benchmark::State& state) {
   const Hash right{2};
   for (auto _ : state) left = hasher.node(left, right);
   benchmark::DoNotOptimize(left);
-  state.counters[kHashes] = benchmark::Counter(static_cast<double>(state.iterations()),
-                                               benchmark::Counter::kIsRate);
+  state.counters[kHashes] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_HasherNode);
 
@@ -138,9 +141,11 @@ void BM_IntervalTreeBuildAndAllPaths(benchmark::State& state) {
   }
   const double n = static_cast<double>(leaf_data.size());
   const auto iterations = static_cast<double>(state.iterations());
-  state.counters[kHashes] = benchmark::Counter(iterations * (2 * n - 1), benchmark::Counter::kIsRate);
+  state.counters[kHashes] =
+      benchmark::Counter(iterations * (2 * n - 1), benchmark::Counter::kIsRate);
   state.counters["leaves"] = benchmark::Counter(iterations * n, benchmark::Counter::kIsRate);
-  state.counters["path_nodes"] = benchmark::Counter(static_cast<double>(path_nodes) / iterations / n);
+  state.counters["path_nodes"] =
+      benchmark::Counter(static_cast<double>(path_nodes) / iterations / n);
 }
 BENCHMARK(BM_IntervalTreeBuildAndAllPaths)
     ->Arg(10'000)
@@ -156,8 +161,8 @@ void BM_IntervalTreeBuild(benchmark::State& state) {
     benchmark::DoNotOptimize(tree.root());
   }
   const double n = static_cast<double>(leaf_data.size());
-  state.counters[kHashes] = benchmark::Counter(static_cast<double>(state.iterations()) * (2 * n - 1),
-                                               benchmark::Counter::kIsRate);
+  state.counters[kHashes] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * (2 * n - 1), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_IntervalTreeBuild)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
 
@@ -218,9 +223,10 @@ void BM_MainTreeAppendAndHead(benchmark::State& state) {
     // leaf + completed nodes + folding the peaks into the head
     hashes += 1 + std::countr_one(size_before) + (range.peaks().size() - 1);
   }
-  state.counters[kHashes] = benchmark::Counter(static_cast<double>(hashes), benchmark::Counter::kIsRate);
-  state.counters["appends"] = benchmark::Counter(static_cast<double>(state.iterations()),
-                                                 benchmark::Counter::kIsRate);
+  state.counters[kHashes] =
+      benchmark::Counter(static_cast<double>(hashes), benchmark::Counter::kIsRate);
+  state.counters["appends"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_MainTreeAppendAndHead);
 
@@ -261,8 +267,8 @@ void BM_MainTreeInclusionProof(benchmark::State& state) {
     nodes += proof->size();
     benchmark::DoNotOptimize(proof);
   }
-  state.counters["proofs"] = benchmark::Counter(static_cast<double>(state.iterations()),
-                                                benchmark::Counter::kIsRate);
+  state.counters["proofs"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
   state.counters["nodes_per_proof"] =
       benchmark::Counter(static_cast<double>(nodes) / static_cast<double>(state.iterations()));
 }
@@ -284,8 +290,8 @@ void BM_MainTreeConsistencyProof(benchmark::State& state) {
     nodes += proof->size();
     benchmark::DoNotOptimize(proof);
   }
-  state.counters["proofs"] = benchmark::Counter(static_cast<double>(state.iterations()),
-                                                benchmark::Counter::kIsRate);
+  state.counters["proofs"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
   state.counters["nodes_per_proof"] =
       benchmark::Counter(static_cast<double>(nodes) / static_cast<double>(state.iterations()));
 }
@@ -300,8 +306,8 @@ void BM_MainTreeReadRoot(benchmark::State& state) {
     auto root = ink::core::read_root(store, pairs[next++ % pairs.size()].y + 1);
     benchmark::DoNotOptimize(root);
   }
-  state.counters["roots"] = benchmark::Counter(static_cast<double>(state.iterations()),
-                                               benchmark::Counter::kIsRate);
+  state.counters["roots"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_MainTreeReadRoot);
 

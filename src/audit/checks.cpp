@@ -7,7 +7,9 @@
 
 #include "core/clock.h"
 #include "core/encoding.h"
+#include "core/interval_tree.h"
 #include "core/protocol.h"
+#include "core/record_hash.h"
 #include "core/verify.h"
 
 namespace ink::audit {

@@ -32,7 +32,8 @@
 #include <string>
 #include <vector>
 
-#include "core/merkle.h"
+#include "core/compact_range.h"
+#include "core/proof_plan.h"
 #include "core/sign.h"
 #include "store/audit_store.h"
 

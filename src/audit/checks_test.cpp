@@ -9,7 +9,9 @@
 #include <random>
 
 #include "core/clock.h"
+#include "core/interval_tree.h"
 #include "core/protocol.h"
+#include "core/record_hash.h"
 
 namespace ink::audit {
 namespace {

@@ -1,6 +1,7 @@
 #include "cli/api.h"
 
 #include "core/decode.h"
+#include "core/parse.h"
 
 namespace ink::cli {
 

@@ -11,6 +11,7 @@
 #include "cli/proof_io.h"
 #include "cli/test_log.h"
 #include "core/decode.h"
+#include "core/json_write.h"
 
 namespace ink::cli {
 namespace {

@@ -11,8 +11,11 @@
 #include "cli/cli.h"
 #include "cli/proof_check.h"
 #include "cli/proof_io.h"
-#include "core/compact.h"
+#include "core/client_conventions.h"
+#include "core/compact_string.h"
 #include "core/encoding.h"
+#include "core/json_write.h"
+#include "core/proof_file.h"
 
 namespace ink::cli {
 

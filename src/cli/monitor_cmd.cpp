@@ -9,8 +9,9 @@
 #include "cli/cli.h"
 #include "cli/monitor_log.h"
 #include "cli/proof_io.h"
-#include "core/compact.h"
+#include "core/compact_string.h"
 #include "core/encoding.h"
+#include "core/json_write.h"
 #include "core/verify.h"
 
 namespace ink::cli {

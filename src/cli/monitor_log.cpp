@@ -11,6 +11,9 @@
 #include "core/clock.h"
 #include "core/decode.h"
 #include "core/encoding.h"
+#include "core/json_write.h"
+#include "core/parse.h"
+#include "core/record_hash.h"
 #include "core/verify.h"
 
 namespace ink::cli {

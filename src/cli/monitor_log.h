@@ -22,8 +22,8 @@
 #include <string>
 #include <vector>
 
+#include "core/compact_range.h"
 #include "core/hash.h"
-#include "core/merkle.h"
 #include "core/protocol.h"
 #include "core/result.h"
 #include "core/sign.h"

@@ -9,6 +9,8 @@
 #include "cli/test_log.h"
 #include "core/decode.h"
 #include "core/encoding.h"
+#include "core/json_write.h"
+#include "core/record_hash.h"
 
 namespace ink::cli {
 namespace {

@@ -1,7 +1,8 @@
 #include "cli/proof_check.h"
 
 #include "cli/proof_io.h"
-#include "core/compact.h"
+#include "core/compact_string.h"
+#include "core/proof_file.h"
 #include "core/verify.h"
 
 namespace ink::cli {

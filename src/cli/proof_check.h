@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "core/check.h"
+#include "core/proof_file.h"
 #include "core/protocol.h"
 
 namespace ink::cli {

@@ -10,7 +10,11 @@
 #include "cli/proof_io.h"
 #include "cli/test_log.h"
 #include "cli/url.h"
+#include "core/client_conventions.h"
 #include "core/encoding.h"
+#include "core/json_write.h"
+#include "core/proof_file.h"
+#include "core/record_hash.h"
 #include "core/verify.h"
 
 namespace ink::cli {

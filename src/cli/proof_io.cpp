@@ -10,8 +10,12 @@
 #include <memory>
 #include <sstream>
 
+#include "core/client_conventions.h"
 #include "core/decode.h"
 #include "core/encoding.h"
+#include "core/json_write.h"
+#include "core/parse.h"
+#include "core/proof_file.h"
 
 namespace ink::cli {
 

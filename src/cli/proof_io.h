@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/client_conventions.h"
+#include "core/proof_file.h"
 #include "core/protocol.h"
 #include "core/result.h"
 #include "core/sign.h"

@@ -9,8 +9,14 @@
 #include <vector>
 
 #include "core/clock.h"
-#include "core/merkle.h"
+#include "core/compact_range.h"
+#include "core/interval_tree.h"
+#include "core/json_write.h"
+#include "core/node_reader.h"
+#include "core/proof_file.h"
+#include "core/proof_plan.h"
 #include "core/protocol.h"
+#include "core/record_hash.h"
 #include "core/sign.h"
 
 namespace ink::cli::testing {

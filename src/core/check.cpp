@@ -4,13 +4,14 @@
 
 #include "core/clock.h"
 #include "core/encoding.h"
+#include "core/record_hash.h"
 #include "core/verify.h"
 
 namespace ink::core {
 
 bool CheckReport::passed() const {
-  return !steps.empty() && std::all_of(steps.begin(), steps.end(),
-                                       [](const CheckStep& s) { return s.passed; });
+  return !steps.empty() &&
+         std::all_of(steps.begin(), steps.end(), [](const CheckStep& s) { return s.passed; });
 }
 
 const CheckStep* CheckReport::first_failure() const {
@@ -62,9 +63,8 @@ void check_head_steps(CheckReport& report, const SignedHead& head,
     step(report, "inclusion", false, "The interval index is too large to be real.");
     return;
   }
-  const ProofError inclusion_result =
-      verify_inclusion_with_a(record_hash, record.index, record.index + 1, inclusion.a,
-                              inclusion.nodes, head.mth);
+  const ProofError inclusion_result = verify_inclusion_with_a(
+      record_hash, record.index, record.index + 1, inclusion.a, inclusion.nodes, head.mth);
   if (inclusion_result != ProofError::kOk) {
     step(report, "inclusion", false,
          "The interval record is not part of main tree head mth_" + std::to_string(record.index) +

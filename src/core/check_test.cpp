@@ -7,6 +7,9 @@
 #include "core/clock.h"
 #include "core/decode.h"
 #include "core/encoding.h"
+#include "core/json_write.h"
+#include "core/proof_file.h"
+#include "core/record_hash.h"
 
 namespace ink::core {
 namespace {
@@ -39,8 +42,8 @@ void reference_path(uint64_t m, std::span<const Hash> leaves, std::vector<Hash>&
 }
 
 struct Fixture {
-  SigningKey key = *SigningKey::from_seed(*from_hex(
-      "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"));
+  SigningKey key = *SigningKey::from_seed(
+      *from_hex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"));
   std::string data = "sha512:" + std::string(128, 'a');
   TsAnswer answer;
   std::vector<PublicKey> keys{key.public_key()};
@@ -59,8 +62,9 @@ struct Fixture {
 
     std::vector<Hash> ihashes;
     for (uint64_t i = 0; i <= 5; ++i) {
-      IntervalRecord record{i, format_clock(1795867200000000 + static_cast<int64_t>(i) * 2000000 + 2000000),
-                            i == 5 ? reference_root(ts_hashes) : sha3_256({})};
+      IntervalRecord record{
+          i, format_clock(1795867200000000 + static_cast<int64_t>(i) * 2000000 + 2000000),
+          i == 5 ? reference_root(ts_hashes) : sha3_256({})};
       ihashes.push_back(ihash(record));
       if (i == 5) proof.head.interval = record;
     }
@@ -125,23 +129,30 @@ TEST(Check, EveryTamperedFieldFailsAtItsStep) {
       {"data not UTF-8", [](Fixture& f) { f.data = "\xC0\x80"; }, "data"},
       {"no proof", [](Fixture& f) { f.answer.proof.reset(); }, "proof"},
       {"hash", [](Fixture& f) { f.answer.hash[0] ^= 1; }, "ts-hash"},
-      {"timestamp", [](Fixture& f) { f.answer.timestamp = "2026-11-28T12:00:11.000003Z"; }, "ts-hash"},
+      {"timestamp", [](Fixture& f) { f.answer.timestamp = "2026-11-28T12:00:11.000003Z"; },
+       "ts-hash"},
       {"timestamp not a clock", [](Fixture& f) { f.answer.timestamp = "yesterday"; }, "ts-hash"},
       {"answer interval", [](Fixture& f) { f.answer.interval = 4; }, "interval-path"},
       {"a", [](Fixture& f) { f.answer.proof->a ^= 1; }, "interval-path"},
       {"a beyond path", [](Fixture& f) { f.answer.proof->a |= 1u << 10; }, "interval-path"},
       {"path node", [](Fixture& f) { f.answer.proof->path[0][5] ^= 1; }, "interval-path"},
       {"path shortened", [](Fixture& f) { f.answer.proof->path.pop_back(); }, "interval-path"},
-      {"path lengthened", [](Fixture& f) { f.answer.proof->path.push_back(Hash{}); }, "interval-path"},
+      {"path lengthened", [](Fixture& f) { f.answer.proof->path.push_back(Hash{}); },
+       "interval-path"},
       {"ith", [](Fixture& f) { f.answer.proof->head.interval.ith[0] ^= 1; }, "interval-path"},
       {"interval closed before the ts",
        [](Fixture& f) { f.answer.proof->head.interval.timestamp = "2026-11-28T12:00:11.000001Z"; },
        "interval-path"},
-      {"interval timestamp", [](Fixture& f) { f.answer.proof->head.interval.timestamp = "2026-11-28T12:00:13.000000Z"; },
+      {"interval timestamp",
+       [](Fixture& f) { f.answer.proof->head.interval.timestamp = "2026-11-28T12:00:13.000000Z"; },
        "inclusion"},
       {"interval timestamp not a clock",
        [](Fixture& f) { f.answer.proof->head.interval.timestamp = "soon"; }, "ihash"},
-      {"interval index", [](Fixture& f) { f.answer.proof->head.interval.index = 4; f.answer.interval = 4; },
+      {"interval index",
+       [](Fixture& f) {
+         f.answer.proof->head.interval.index = 4;
+         f.answer.interval = 4;
+       },
        "ihash"},
       {"inclusion leaf", [](Fixture& f) { f.answer.proof->head.inclusion.leaf = 4; }, "ihash"},
       {"inclusion head", [](Fixture& f) { f.answer.proof->head.inclusion.head = 6; }, "ihash"},
@@ -153,15 +164,18 @@ TEST(Check, EveryTamperedFieldFailsAtItsStep) {
        },
        "inclusion"},
       {"inclusion a", [](Fixture& f) { f.answer.proof->head.inclusion.a ^= 2; }, "inclusion"},
-      {"inclusion node", [](Fixture& f) { f.answer.proof->head.inclusion.nodes[0][0] ^= 1; }, "inclusion"},
-      {"inclusion nodes dropped", [](Fixture& f) { f.answer.proof->head.inclusion.nodes.clear(); }, "inclusion"},
+      {"inclusion node", [](Fixture& f) { f.answer.proof->head.inclusion.nodes[0][0] ^= 1; },
+       "inclusion"},
+      {"inclusion nodes dropped", [](Fixture& f) { f.answer.proof->head.inclusion.nodes.clear(); },
+       "inclusion"},
       {"mth", [](Fixture& f) { f.answer.proof->head.mth[31] ^= 1; }, "inclusion"},
-      {"authority", [](Fixture& f) { f.answer.proof->head.authority = "example.com"; }, "signature"},
+      {"authority", [](Fixture& f) { f.answer.proof->head.authority = "example.com"; },
+       "signature"},
       {"signature", [](Fixture& f) { f.answer.proof->head.signature[0] ^= 1; }, "signature"},
       {"key id", [](Fixture& f) { f.answer.proof->head.key = "0000000000000000"; }, "signature"},
       {"no trusted keys", [](Fixture& f) { f.keys.clear(); }, "signature"},
-      {"another trusted key",
-       [](Fixture& f) { f.keys = {SigningKey::generate()->public_key()}; }, "signature"},
+      {"another trusted key", [](Fixture& f) { f.keys = {SigningKey::generate()->public_key()}; },
+       "signature"},
   };
   for (const Tamper& t : cases) {
     Fixture f;

@@ -5,8 +5,11 @@
 #include <cstdlib>
 
 #include "core/check.h"
-#include "core/compact.h"
+#include "core/compact_string.h"
 #include "core/decode.h"
+#include "core/json_write.h"
+#include "core/parse.h"
+#include "core/proof_file.h"
 #include "core/protocol.h"
 
 namespace {

@@ -1,9 +1,12 @@
 #pragma once
-// The protocol's records and objects (PROTOCOL.md), their hashes, and their
-// JSON/CBOR document forms. Documents use json::binary_t for byte strings;
-// cbor_encode() writes them as CBOR, to_wire_json() as JSON with base64.
-// The *_from_json parsers accept byte fields as binary or as base64 text, so
-// they read both wire formats, and reject anything malformed with a message.
+// The protocol's records and objects (PROTOCOL.md) as plain types. Their jobs
+// live beside them, one file each:
+//   core/record_hash.h         ts hash and ihash (canonical CBOR of the records)
+//   core/json_write.h          the objects as JSON/CBOR documents
+//   core/json_fast.h           answer JSON written directly, for many waiters
+//   core/parse.h               documents read back, strictly
+//   core/proof_file.h          the client's proof file
+//   core/client_conventions.h  what a client stamps for a text or files
 
 #include <optional>
 #include <span>
@@ -20,17 +23,11 @@ namespace ink::core {
 inline constexpr size_t kMaxDataBytes = 256;
 inline constexpr size_t kMaxTagChars = 36;
 
-// ts hash = H(cbor({"data", "timestamp", "typ": "ts", "version": "1"}))
-Bytes ts_cbor(std::string_view data, std::string_view timestamp);
-Hash ts_hash(std::string_view data, std::string_view timestamp);
-
 struct IntervalRecord {
   uint64_t index = 0;
   std::string timestamp;  // clock reading at which the interval closed
   Hash ith{};
 };
-Bytes interval_cbor(const IntervalRecord& record);
-Hash ihash(const IntervalRecord& record);
 
 struct InclusionProof {  // ihash_leaf in mth_head
   uint64_t head = 0;
@@ -69,57 +66,5 @@ struct TsAnswer {
   std::optional<uint64_t> interval;
   std::optional<TsProof> proof;
 };
-
-struct ProofFile {
-  std::string authority;
-  std::string data;
-  std::vector<std::string> files;
-  TsAnswer timestamp;
-};
-
-Json to_json(const IntervalRecord& v);
-Json to_json(const InclusionProof& v);
-Json to_json(const ConsistencyProof& v);
-Json to_json(const SignedHead& v);  // the head object of PROTOCOL.md
-Json to_json(const TsProof& v);     // PROOF
-Json to_json(const TsAnswer& v);
-
-// The JSON text of answers whose proofs share one head, byte for byte what
-// to_wire_json(to_json(answer)).dump() gives. Everything that depends only on
-// the head (ith, mth, interval, inclusion, the signed head) is serialized once
-// here, so answering the thousands of waiters of one head costs little more
-// than writing their paths.
-// The JSON text of an answer without proof yet (interval and proof null),
-// byte for byte what to_wire_json(to_json(answer)).dump() gives.
-std::string pending_answer_json(const Hash& hash, std::string_view timestamp, std::string_view id);
-
-class SharedHeadJson {
- public:
-  explicit SharedHeadJson(const SignedHead& head);
-  // The answer for a ts with proof (a, path) under this head.
-  std::string answer(const Hash& hash, std::string_view timestamp, std::string_view id, uint64_t a,
-                     std::span<const Hash> path) const;
-
- private:
-  std::string interval_;    // the head's index, as JSON
-  std::string proof_rest_;  // the proof's members from "head" to "mth", between a and path
-};
-Json to_json(const ProofFile& v);
-Json keys_json(std::span<const PublicKey> keys);  // [{"key","public_key","algorithm"}]
-
-Result<IntervalRecord> interval_from_json(const Json& j);
-Result<InclusionProof> inclusion_from_json(const Json& j);
-Result<ConsistencyProof> consistency_from_json(const Json& j);
-Result<SignedHead> head_from_json(const Json& j);
-Result<TsProof> ts_proof_from_json(const Json& j);
-Result<TsAnswer> ts_answer_from_json(const Json& j);
-Result<ProofFile> proof_file_from_json(const Json& j);
-// The /api/v1/keys answer; each entry's key id must match its public key.
-Result<std::vector<PublicKey>> keys_from_json(const Json& j);
-
-// Client conventions: "sha512:<hex>" of a text or a file's bytes, and the
-// combined text for several files (sorted, `["s1", "s2"]`).
-std::string data_for_bytes(ByteView content);
-std::string data_for_files(std::vector<std::string> per_file_data);
 
 }  // namespace ink::core

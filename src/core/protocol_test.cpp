@@ -2,66 +2,20 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-
 #include "core/decode.h"
 #include "core/encoding.h"
+#include "core/json_fast.h"
+#include "core/json_write.h"
+#include "core/parse.h"
+#include "core/proof_file.h"
 
 namespace ink::core {
 namespace {
-
-Json vectors() {
-  std::ifstream in(INK_VECTORS_PATH);
-  return Json::parse(in);
-}
 
 Hash filled(uint8_t seed) {
   Hash h;
   for (size_t i = 0; i < h.size(); ++i) h[i] = static_cast<uint8_t>(seed + i);
   return h;
-}
-
-TEST(Protocol, TimestampHashVectors) {
-  for (const Json& v : vectors()["timestamp_hash"]) {
-    const std::string data = v["data"], timestamp = v["timestamp"];
-    EXPECT_EQ(to_hex(ts_cbor(data, timestamp)), v["cbor"].get<std::string>()) << data;
-    EXPECT_EQ(to_hex(ts_hash(data, timestamp)), v["hash"].get<std::string>()) << data;
-    // The hand-ordered writer agrees with the generic canonical encoder.
-    EXPECT_EQ(ts_cbor(data, timestamp),
-              cbor_encode(
-                  Json{{"data", data}, {"timestamp", timestamp}, {"typ", "ts"}, {"version", "1"}}));
-  }
-}
-
-TEST(Protocol, IntervalHashVectors) {
-  for (const Json& v : vectors()["interval_hash"]) {
-    IntervalRecord record{v["index"], v["timestamp"], *hash_from_hex(v["ith"].get<std::string>())};
-    EXPECT_EQ(to_hex(interval_cbor(record)), v["cbor"].get<std::string>());
-    EXPECT_EQ(to_hex(ihash(record)), v["ihash"].get<std::string>());
-    EXPECT_EQ(interval_cbor(record), cbor_encode(to_json(record)));
-  }
-}
-
-TEST(Protocol, ClientConventionVectors) {
-  const Json v = vectors()["client_conventions"];
-  EXPECT_EQ(data_for_bytes(as_bytes(v["text"]["text"].get<std::string>())),
-            v["text"]["data"].get<std::string>());
-  EXPECT_EQ(data_for_bytes(*from_hex(v["one_file"]["content_hex"].get<std::string>())),
-            v["one_file"]["data"].get<std::string>());
-  EXPECT_EQ(data_for_files({v["one_file"]["data"].get<std::string>()}),
-            v["one_file"]["data"].get<std::string>());
-
-  const Json several = v["several_files"];
-  std::vector<std::string> per_file;
-  for (size_t i = 0; i < several["contents_hex"].size(); ++i) {
-    per_file.push_back(data_for_bytes(*from_hex(several["contents_hex"][i].get<std::string>())));
-    EXPECT_EQ(per_file.back(), several["per_file"][i].get<std::string>());
-  }
-  EXPECT_EQ(data_for_bytes(as_bytes(several["combined_text"].get<std::string>())),
-            several["data"].get<std::string>());
-  EXPECT_EQ(data_for_files(per_file), several["data"].get<std::string>());
-  std::reverse(per_file.begin(), per_file.end());  // order of the files does not matter
-  EXPECT_EQ(data_for_files(per_file), several["data"].get<std::string>());
 }
 
 SignedHead sample_head() {

@@ -2,7 +2,7 @@
 
 #include <bit>
 
-#include "core/merkle.h"
+#include "core/proof_plan.h"
 
 namespace ink::core {
 namespace {
@@ -44,15 +44,19 @@ std::string describe(ProofError error) {
     case ProofError::kOk:
       return "the proof checks out";
     case ProofError::kIndexOutOfRange:
-      return "the leaf index is not inside the tree (it must be below the tree size, which must not be 0)";
+      return "the leaf index is not inside the tree (it must be below the tree size, which must "
+             "not be 0)";
     case ProofError::kSizeOrder:
-      return "the tree sizes are out of order (the old size must be at least 1 and not above the new size)";
+      return "the tree sizes are out of order (the old size must be at least 1 and not above the "
+             "new size)";
     case ProofError::kWrongPathLength:
       return "the proof has the wrong number of nodes for these tree sizes";
     case ProofError::kBadA:
-      return "the value a does not fit the proof (bits beyond the path, or not the leaf's position)";
+      return "the value a does not fit the proof (bits beyond the path, or not the leaf's "
+             "position)";
     case ProofError::kRootMismatch:
-      return "the proof leads to a different root: the leaf is not in this tree, or the proof was altered";
+      return "the proof leads to a different root: the leaf is not in this tree, or the proof was "
+             "altered";
     case ProofError::kOldRootMismatch:
       return "the consistency proof does not lead to the old root";
     case ProofError::kNewRootMismatch:

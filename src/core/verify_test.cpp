@@ -8,16 +8,18 @@
 #include <string>
 #include <vector>
 
+#include "core/compact_range.h"
 #include "core/encoding.h"
+#include "core/node_reader.h"
+#include "core/proof_plan.h"
 #include "core/test_vectors.h"
-#include "core/merkle.h"
 
 namespace ink::core {
 namespace {
 
-using test_vectors::load_vectors;
 using test_vectors::hex_hash;
 using test_vectors::hex_hashes;
+using test_vectors::load_vectors;
 
 void flip_bit(Hash& hash, size_t bit) { hash[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8)); }
 
@@ -34,7 +36,8 @@ class VerifyStoredTree : public ::testing::Test {
     roots_.push_back(range.root(hasher));
     for (uint64_t i = 0; i < kSize; ++i) {
       leaf_data_.push_back(hasher.sha3(as_bytes("verify leaf " + std::to_string(i))));
-      for (const auto& node : range.append(leaf_data_.back(), hasher)) store_.put(node.id, node.hash);
+      for (const auto& node : range.append(leaf_data_.back(), hasher))
+        store_.put(node.id, node.hash);
       roots_.push_back(range.root(hasher));
     }
   }
@@ -56,7 +59,8 @@ class VerifyStoredTree : public ::testing::Test {
 };
 
 // Sizes with every shape of interest: perfect, one past perfect, odd, even.
-const std::vector<uint64_t> kSampleSizes = {1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 31, 63, 64, 65, 100, 255, 256, 257, 300};
+const std::vector<uint64_t> kSampleSizes = {1,  2,  3,  4,  5,   7,   8,   9,   16, 17,
+                                            31, 63, 64, 65, 100, 255, 256, 257, 300};
 
 // ------------------------------------------------------------------ vectors
 
@@ -122,16 +126,19 @@ TEST_F(VerifyStoredTree, FlippingAnyBitOfAnInclusionProofFails) {
       for (size_t bit = 0; bit < 256; ++bit) {
         Hash changed_data = data;
         flip_bit(changed_data, bit);
-        ASSERT_EQ(verify_inclusion(changed_data, leaf, size, proof, root), ProofError::kRootMismatch);
+        ASSERT_EQ(verify_inclusion(changed_data, leaf, size, proof, root),
+                  ProofError::kRootMismatch);
         ASSERT_EQ(verify_path(changed_data, a, proof, root), ProofError::kRootMismatch);
         Hash changed_root = root;
         flip_bit(changed_root, bit);
-        ASSERT_EQ(verify_inclusion(data, leaf, size, proof, changed_root), ProofError::kRootMismatch);
+        ASSERT_EQ(verify_inclusion(data, leaf, size, proof, changed_root),
+                  ProofError::kRootMismatch);
         ASSERT_EQ(verify_path(data, a, proof, changed_root), ProofError::kRootMismatch);
       }
       // Flipping a bit of a inside the path moves the leaf to the other side.
       for (size_t bit = 0; bit < proof.size(); ++bit) {
-        ASSERT_EQ(verify_path(data, a ^ (uint64_t{1} << bit), proof, root), ProofError::kRootMismatch);
+        ASSERT_EQ(verify_path(data, a ^ (uint64_t{1} << bit), proof, root),
+                  ProofError::kRootMismatch);
       }
     }
   }
@@ -189,7 +196,8 @@ TEST_F(VerifyStoredTree, InclusionWithWrongIndexesAndSizes) {
   EXPECT_EQ(verify_inclusion(data, size, size, proof, root), ProofError::kIndexOutOfRange);
   EXPECT_EQ(verify_inclusion(data, size + 5, size, proof, root), ProofError::kIndexOutOfRange);
   EXPECT_EQ(verify_inclusion(data, 0, 0, {}, root), ProofError::kIndexOutOfRange);
-  EXPECT_EQ(verify_inclusion_with_a(data, size, size, a, proof, root), ProofError::kIndexOutOfRange);
+  EXPECT_EQ(verify_inclusion_with_a(data, size, size, a, proof, root),
+            ProofError::kIndexOutOfRange);
 
   // Another index whose path has the same length puts the leaf elsewhere.
   EXPECT_EQ(verify_inclusion(data, 36, size, proof, root), ProofError::kRootMismatch);
@@ -243,7 +251,8 @@ TEST_F(VerifyStoredTree, PathWithMoreThan64NodesFollowsTheProtocol) {
   const uint64_t a = 0x5;
   Hash current = hasher.leaf(leaf_data_[0]);
   for (size_t j = 0; j < path.size(); ++j) {
-    current = (j < 64 && ((a >> j) & 1) != 0) ? hasher.node(path[j], current) : hasher.node(current, path[j]);
+    current = (j < 64 && ((a >> j) & 1) != 0) ? hasher.node(path[j], current)
+                                              : hasher.node(current, path[j]);
   }
   EXPECT_EQ(verify_path(leaf_data_[0], a, path, current), ProofError::kOk);
   EXPECT_EQ(verify_path(leaf_data_[0], a, path, roots_[2]), ProofError::kRootMismatch);
@@ -269,7 +278,8 @@ TEST_F(VerifyStoredTree, ConsistencyWithWrongSizes) {
   EXPECT_EQ(verify_consistency(100, 250, old_root, new_root, longer), ProofError::kWrongPathLength);
   auto shorter = proof;
   shorter.pop_back();
-  EXPECT_EQ(verify_consistency(100, 250, old_root, new_root, shorter), ProofError::kWrongPathLength);
+  EXPECT_EQ(verify_consistency(100, 250, old_root, new_root, shorter),
+            ProofError::kWrongPathLength);
   EXPECT_EQ(verify_consistency(100, 250, old_root, new_root, {}), ProofError::kWrongPathLength);
 
   // Equal sizes: the proof is empty and the roots must be equal.
@@ -285,10 +295,14 @@ TEST_F(VerifyStoredTree, ConsistencyWithWrongSizes) {
 }
 
 TEST(VerifyDescribe, EveryErrorHasItsOwnSentence) {
-  const ProofError all[] = {ProofError::kOk,           ProofError::kIndexOutOfRange,
-                            ProofError::kSizeOrder,    ProofError::kWrongPathLength,
-                            ProofError::kBadA,         ProofError::kRootMismatch,
-                            ProofError::kOldRootMismatch, ProofError::kNewRootMismatch};
+  const ProofError all[] = {ProofError::kOk,
+                            ProofError::kIndexOutOfRange,
+                            ProofError::kSizeOrder,
+                            ProofError::kWrongPathLength,
+                            ProofError::kBadA,
+                            ProofError::kRootMismatch,
+                            ProofError::kOldRootMismatch,
+                            ProofError::kNewRootMismatch};
   std::set<std::string> sentences;
   for (ProofError e : all) {
     const std::string text = describe(e);

@@ -8,9 +8,11 @@
 #include <map>
 
 #include "core/clock.h"
-#include "core/compact.h"
+#include "core/compact_string.h"
 #include "core/decode.h"
 #include "core/encoding.h"
+#include "core/json_fast.h"
+#include "core/json_write.h"
 #include "core/uuid.h"
 #include "server/submission.h"
 

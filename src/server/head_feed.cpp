@@ -8,6 +8,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "core/parse.h"
+
 namespace ink::server {
 
 using asio::awaitable;

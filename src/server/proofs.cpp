@@ -2,7 +2,8 @@
 
 #include <stdexcept>
 
-#include "core/merkle.h"
+#include "core/json_write.h"
+#include "core/proof_plan.h"
 
 namespace ink::server {
 

@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/json_fast.h"
 #include "core/protocol.h"
 #include "store/read_store.h"
 

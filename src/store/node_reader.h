@@ -12,7 +12,7 @@
 #include <string_view>
 #include <utility>
 
-#include "core/merkle.h"
+#include "core/node_reader.h"
 #include "store/pg.h"
 
 namespace ink::store {

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "core/merkle.h"
+#include "core/proof_plan.h"
 #include "core/protocol.h"
 #include "core/sign.h"
 #include "store/async_pg.h"

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "core/merkle.h"
+#include "core/compact_range.h"
 #include "core/protocol.h"
 #include "store/interval_row.h"
 #include "store/pg.h"

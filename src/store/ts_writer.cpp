@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "core/protocol.h"
+#include "core/record_hash.h"
 #include "core/uuid.h"
 
 namespace ink::store {

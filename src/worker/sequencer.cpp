@@ -2,11 +2,15 @@
 
 #include <chrono>
 #include <future>
-#include <map>
 #include <stdexcept>
 
 #include "core/clock.h"
+#include "core/interval_tree.h"
+#include "core/node_reader.h"
+#include "core/overlay_reader.h"
+#include "core/proof_plan.h"
 #include "core/protocol.h"
+#include "core/record_hash.h"
 #include "store/node_reader.h"
 
 namespace ink::worker {
@@ -20,50 +24,6 @@ double ms_since(Clock::time_point& start) {
   start = now;
   return ms;
 }
-
-// The main tree as it will be once the interval commits: the new nodes and
-// the old right edge from memory, anything else from PostgreSQL.
-class OverlayReader final : public core::NodeReader {
- public:
-  OverlayReader(core::NodeReader& base, uint64_t old_size, const core::CompactRange& old_range,
-                const std::vector<core::CompactRange::NewNode>& new_nodes)
-      : base_(base) {
-    uint64_t start = 0;
-    size_t peak = 0;
-    for (int level = 63; level >= 0; --level) {
-      if (!((old_size >> level) & 1)) continue;
-      known_[key({static_cast<uint8_t>(level), start >> level})] = old_range.peaks().at(peak++);
-      start += uint64_t{1} << level;
-    }
-    for (const auto& n : new_nodes) known_[key(n.id)] = n.hash;
-  }
-
-  core::Result<std::vector<core::Hash>> read_nodes(std::span<const core::NodeId> ids) override {
-    std::vector<core::Hash> out(ids.size());
-    std::vector<core::NodeId> missing;
-    std::vector<size_t> where;
-    for (size_t i = 0; i < ids.size(); ++i) {
-      auto it = known_.find(key(ids[i]));
-      if (it != known_.end()) {
-        out[i] = it->second;
-      } else {
-        missing.push_back(ids[i]);
-        where.push_back(i);
-      }
-    }
-    if (!missing.empty()) {
-      auto fetched = base_.read_nodes(missing);
-      if (!fetched) return fetched.error();
-      for (size_t j = 0; j < missing.size(); ++j) out[where[j]] = (*fetched)[j];
-    }
-    return out;
-  }
-
- private:
-  static std::pair<uint8_t, uint64_t> key(core::NodeId id) { return {id.level, id.index}; }
-  core::NodeReader& base_;
-  std::map<std::pair<uint8_t, uint64_t>, core::Hash> known_;
-};
 
 template <class T>
 T must(core::Result<T> r, const char* what) {
@@ -157,7 +117,9 @@ IntervalOutcome Sequencer::run_interval() {
   std::vector<core::CompactRange::NewNode> new_nodes = next.append(row.ihash, hasher_);
   row.mth = next.root(hasher_);
   store::PgNodeReader db_reader(conn_);
-  OverlayReader reader(db_reader, range_.size(), range_, new_nodes);
+  // The main tree as it will be once the interval commits: the new nodes and
+  // the old right edge from memory, anything else from PostgreSQL.
+  core::OverlayReader reader(db_reader, range_, new_nodes);
   row.inclusion_a = core::inclusion_a(row.index, row.index + 1);
   row.inclusion_nodes = must(core::read_inclusion_proof(reader, row.index, row.index + 1),
                              "cannot make the inclusion proof");

@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-#include "core/merkle.h"
+#include "core/compact_range.h"
 #include "core/sign.h"
 #include "store/pg.h"
 #include "store/sequencer_store.h"

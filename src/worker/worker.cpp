@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/json_write.h"
 #include "core/protocol.h"
 #include "store/schema.h"
 #include "store/worker_lease.h"

@@ -24,8 +24,10 @@
 #include <thread>
 
 #include "core/check.h"
+#include "core/client_conventions.h"
 #include "core/decode.h"
 #include "core/encoding.h"
+#include "core/parse.h"
 #include "core/protocol.h"
 #include "support/http_client.h"
 #include "support/test_env.h"

@@ -16,10 +16,14 @@
 
 #include "backend/backend_stack.h"
 #include "core/check.h"
-#include "core/compact.h"
+#include "core/client_conventions.h"
+#include "core/compact_string.h"
 #include "core/decode.h"
 #include "core/encoding.h"
+#include "core/json_write.h"
+#include "core/parse.h"
 #include "core/protocol.h"
+#include "core/record_hash.h"
 #include "core/verify.h"
 
 namespace ink {

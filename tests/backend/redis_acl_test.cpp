@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include "backend/backend_stack.h"
+#include "core/parse.h"
 
 namespace ink {
 namespace {

@@ -13,8 +13,10 @@
 
 #include "cli/proof_io.h"
 #include "cli/test_log.h"
+#include "core/client_conventions.h"
 #include "core/decode.h"
 #include "core/encoding.h"
+#include "core/json_write.h"
 #include "core/sign.h"
 #include "support/test_env.h"
 

@@ -13,8 +13,11 @@
 #include <thread>
 
 #include "core/check.h"
+#include "core/client_conventions.h"
 #include "core/decode.h"
 #include "core/encoding.h"
+#include "core/json_write.h"
+#include "core/parse.h"
 #include "core/protocol.h"
 #include "core/verify.h"
 #include "support/http_client.h"

@@ -11,9 +11,14 @@
 
 #include "core/check.h"
 #include "core/clock.h"
+#include "core/compact_range.h"
 #include "core/encoding.h"
-#include "core/merkle.h"
+#include "core/interval_tree.h"
+#include "core/node_reader.h"
+#include "core/parse.h"
+#include "core/proof_plan.h"
 #include "core/protocol.h"
+#include "core/record_hash.h"
 #include "core/sign.h"
 #include "core/verify.h"
 #include "store/node_reader.h"
@@ -134,19 +139,18 @@ void insert_ts(const std::string& db_url, int count, int batch, int duplicate_ev
 WorkerRun worker_run(const std::string& db_url, const std::string& name) {
   WorkerRun run;
   run.db_url = db_url;
-  std::string dir = env_value("INK_TESTENV_DIR") + "/worker-" + name + "-" + std::to_string(getpid());
+  std::string dir =
+      env_value("INK_TESTENV_DIR") + "/worker-" + name + "-" + std::to_string(getpid());
   run.key_path = dir + "/key.pem";
   run.log_path = dir + ".log";
   return run;
 }
 
 std::unique_ptr<Process> start_worker(const WorkerRun& run) {
-  std::vector<std::string> argv = {bin_dir() + "/ink-worker",
-                                   "--database-url", run.db_url,
-                                   "--redis-url", env_value("REDIS_URL"),
-                                   "--authority", kAuthority,
-                                   "--interval", std::to_string(run.interval),
-                                   "--key", run.key_path};
+  std::vector<std::string> argv = {
+      bin_dir() + "/ink-worker",    "--database-url", run.db_url,  "--redis-url",
+      env_value("REDIS_URL"),       "--authority",    kAuthority,  "--interval",
+      std::to_string(run.interval), "--key",          run.key_path};
   argv.insert(argv.end(), run.extra_args.begin(), run.extra_args.end());
   return std::make_unique<Process>(argv, run.env, run.log_path);
 }
@@ -214,8 +218,8 @@ void verify_database(const std::string& db_url, bool retained) {
           << "consistency " << i - 1 << " -> " << i;
     }
     ASSERT_TRUE(keys.count(v.key_id)) << "unknown key " << v.key_id;
-    EXPECT_TRUE(core::verify_signature(keys[v.key_id],
-                                       core::head_statement(kAuthority, i, v.mth), v.signature))
+    EXPECT_TRUE(core::verify_signature(keys[v.key_id], core::head_statement(kAuthority, i, v.mth),
+                                       v.signature))
         << "signature of head " << i;
   }
 
@@ -229,9 +233,9 @@ void verify_database(const std::string& db_url, bool retained) {
     if (k == 0) x = 0, y = n - 1;
     auto consistency = core::read_consistency_proof(reader, x + 1, y + 1);
     ASSERT_TRUE(consistency.ok()) << consistency.error().message;
-    EXPECT_EQ(core::verify_consistency(x + 1, y + 1, intervals[x].mth, intervals[y].mth,
-                                       *consistency),
-              core::ProofError::kOk)
+    EXPECT_EQ(
+        core::verify_consistency(x + 1, y + 1, intervals[x].mth, intervals[y].mth, *consistency),
+        core::ProofError::kOk)
         << "heads " << x << " and " << y << " must be consistent";
     auto inclusion = core::read_inclusion_proof(reader, x, y + 1);
     ASSERT_TRUE(inclusion.ok()) << inclusion.error().message;
@@ -243,8 +247,9 @@ void verify_database(const std::string& db_url, bool retained) {
   if (!retained) return;
 
   // Every ts exactly once, in the interval its clock reading says.
-  EXPECT_EQ(count(db_url, "SELECT count(*) FROM ts_leaf l WHERE NOT EXISTS "
-                          "(SELECT 1 FROM ts t WHERE t.id = l.id)"),
+  EXPECT_EQ(count(db_url,
+                  "SELECT count(*) FROM ts_leaf l WHERE NOT EXISTS "
+                  "(SELECT 1 FROM ts t WHERE t.id = l.id)"),
             0)
       << "ts_leaf rows without ts";
   auto tr = c.exec(
@@ -289,9 +294,10 @@ void verify_database(const std::string& db_url, bool retained) {
     }
     core::IntervalTree expected(hashes);
     EXPECT_EQ(v.ith, expected.root()) << "ith of interval " << v.idx;
-    auto lr = c.exec("SELECT level, nodes FROM interval_level WHERE idx = " +
-                         std::to_string(v.idx) + " ORDER BY level",
-                     Params{}, true);
+    auto lr =
+        c.exec("SELECT level, nodes FROM interval_level WHERE idx = " + std::to_string(v.idx) +
+                   " ORDER BY level",
+               Params{}, true);
     std::vector<std::vector<core::Hash>> levels;
     for (int i = 0; i < lr.rows(); ++i) levels.push_back(store::sync::split_hashes(lr.raw(i, 1)));
     ASSERT_EQ(levels, expected.levels()) << "interval_level rows of interval " << v.idx;
@@ -339,12 +345,14 @@ void verify_recent_mth(const std::string& db_url) {
   for (size_t i = 0; i < recent.size(); ++i) {
     auto head = core::head_from_json(recent[i]);
     ASSERT_TRUE(head.ok()) << head.error().message;
-    EXPECT_EQ(static_cast<int64_t>(head->interval.index), newest - expected_size + 1 + static_cast<int64_t>(i))
+    EXPECT_EQ(static_cast<int64_t>(head->interval.index),
+              newest - expected_size + 1 + static_cast<int64_t>(i))
         << "recent-mth: newest heads, oldest first";
     auto report = core::check_head(*head, keys);
     EXPECT_TRUE(report.passed()) << (report.first_failure() ? report.first_failure()->message : "");
-    std::string mth_hex = query_value(db_url, "SELECT encode(mth, 'hex') FROM interval WHERE idx = " +
-                                                  std::to_string(head->interval.index));
+    std::string mth_hex =
+        query_value(db_url, "SELECT encode(mth, 'hex') FROM interval WHERE idx = " +
+                                std::to_string(head->interval.index));
     EXPECT_EQ(core::to_hex(head->mth), mth_hex);
   }
 }

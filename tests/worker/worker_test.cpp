@@ -8,6 +8,7 @@
 
 #include "core/clock.h"
 #include "core/encoding.h"
+#include "core/parse.h"
 #include "core/protocol.h"
 #include "core/sign.h"
 #include "store/schema.h"

@@ -1,4 +1,4 @@
-#include "core/compact.h"
+#include "core/compact_string.h"
 
 #include <algorithm>
 

@@ -1,5 +1,5 @@
 #pragma once
-// Compact strings:
+// Compact strings (PROTOCOL.md), not to be confused with CompactRange:
 //   head: <authority>/<i>#v1:<base64url(mth_i)>
 //   ts:   <authority>/<i>#v1,<timestamp>,<base64url(cbor([a, path]))>
 
