@@ -6,7 +6,7 @@ BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: up down status logs deps build web test test-unit bench fuzz format check-format tsan asan clean lighthouse
+.PHONY: up down status logs deps build web test test-unit bench fuzz mutants format check-format tsan asan clean lighthouse
 
 up: deps build web
 	scripts/stack.sh up
@@ -51,6 +51,11 @@ bench: build
 
 fuzz:
 	scripts/fuzz.sh
+
+# One-line mutants of the hashing, CBOR and proof checks; each must fail the
+# unit tests (scripts/mutants.sh lists them and why).
+mutants: build
+	scripts/mutants.sh
 
 # Lighthouse scores of the web page (mobile preset) on a stack of its own.
 lighthouse: build web
