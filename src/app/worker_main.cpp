@@ -1,7 +1,7 @@
 // ink-worker: reads configuration, loads the signing key, runs the worker.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <csignal>
 #include <cstdlib>

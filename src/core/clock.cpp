@@ -42,10 +42,11 @@ std::string format_clock(UnixMicros micros) {
   const int64_t seconds = rest / kMicrosPerSecond;
   const int64_t fraction = rest % kMicrosPerSecond;
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%06dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(seconds / 3600), static_cast<int>(seconds / 60 % 60),
-                static_cast<int>(seconds % 60), static_cast<int>(fraction));
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%06dZ",
+                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()), static_cast<int>(seconds / 3600),
+                static_cast<int>(seconds / 60 % 60), static_cast<int>(seconds % 60),
+                static_cast<int>(fraction));
   return buf;
 }
 
@@ -53,8 +54,8 @@ Result<UnixMicros> parse_clock(std::string_view text) {
   // 0123456789012345678901234567
   // YYYY-MM-DDTHH:MM:SS.ffffffZ
   if (text.size() != 27) return bad("wrong length");
-  if (text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
-      text[16] != ':' || text[19] != '.' || text[26] != 'Z') {
+  if (text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':' ||
+      text[19] != '.' || text[26] != 'Z') {
     return bad("wrong separators");
   }
   const int64_t year = digits(text, 0, 4);

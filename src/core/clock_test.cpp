@@ -25,8 +25,7 @@ TEST(Clock, ParsesKnownInstants) {
 
 TEST(Clock, RoundTripsAcrossCenturies) {
   // Steps of about 37 days plus odd seconds, from year 1 to 9999.
-  for (int64_t t = -62135596800LL * kSecond; t < 253402300799LL * kSecond;
-       t += 3210987654321LL) {
+  for (int64_t t = -62135596800LL * kSecond; t < 253402300799LL * kSecond; t += 3210987654321LL) {
     const std::string text = format_clock(t);
     auto parsed = parse_clock(text);
     ASSERT_TRUE(parsed) << text;
@@ -46,20 +45,20 @@ TEST(Clock, LeapYears) {
 TEST(Clock, RejectsMalformed) {
   const char* bad[] = {
       "",
-      "2021-04-05T23:39:42.944682",      // no Z
-      "2021-04-05T23:39:42.94468Z",      // five digits
-      "2021-04-05T23:39:42.9446820Z",    // seven digits
-      "2021-04-05 23:39:42.944682Z",     // space
-      "2021-04-05t23:39:42.944682Z",     // lower-case t
+      "2021-04-05T23:39:42.944682",    // no Z
+      "2021-04-05T23:39:42.94468Z",    // five digits
+      "2021-04-05T23:39:42.9446820Z",  // seven digits
+      "2021-04-05 23:39:42.944682Z",   // space
+      "2021-04-05t23:39:42.944682Z",   // lower-case t
       "2021-04-05T23:39:42.944682z",
       "2021-04-05T23:39:42,944682Z",
       "2021-04-05T23:39:42.944682+00:00",
-      "2021-13-05T23:39:42.944682Z",     // month 13
+      "2021-13-05T23:39:42.944682Z",  // month 13
       "2021-00-05T23:39:42.944682Z",
       "2021-04-00T23:39:42.944682Z",
       "2021-04-05T24:00:00.000000Z",
       "2021-04-05T23:60:00.000000Z",
-      "2016-12-31T23:59:60.000000Z",     // leap second
+      "2016-12-31T23:59:60.000000Z",  // leap second
       "0000-01-01T00:00:00.000000Z",
       "+021-04-05T23:39:42.944682Z",
       "2021-04-05T23:39:4a.944682Z",

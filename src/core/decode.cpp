@@ -78,8 +78,7 @@ std::optional<Error> prescan_cbor(ByteView in, const DecodeLimits& limits) {
       }
       return invalid("CBOR: invalid initial byte at " + std::to_string(item_start));
     } else {
-      return invalid("CBOR: reserved additional information at byte " +
-                     std::to_string(item_start));
+      return invalid("CBOR: reserved additional information at byte " + std::to_string(item_start));
     }
 
     const bool is_key = !stack.empty() && stack.back().is_map && stack.back().remaining % 2 == 0;
@@ -99,7 +98,8 @@ std::optional<Error> prescan_cbor(ByteView in, const DecodeLimits& limits) {
       case 2:
       case 3:
         if (value > limits.max_string_bytes) {
-          return over_limit("CBOR: string of " + std::to_string(value) + " bytes is over the limit of " +
+          return over_limit("CBOR: string of " + std::to_string(value) +
+                            " bytes is over the limit of " +
                             std::to_string(limits.max_string_bytes));
         }
         if (value > size - pos) {
@@ -131,7 +131,8 @@ std::optional<Error> prescan_cbor(ByteView in, const DecodeLimits& limits) {
         break;
       }
       case 6:
-        return invalid("CBOR: tags are not accepted (tag at byte " + std::to_string(item_start) + ")");
+        return invalid("CBOR: tags are not accepted (tag at byte " + std::to_string(item_start) +
+                       ")");
       case 7:
         if (info == 20 || info == 21 || info == 22 || info == 25 || info == 26 || info == 27) break;
         return invalid("CBOR: simple value at byte " + std::to_string(item_start) +
@@ -163,9 +164,7 @@ class DocumentBuilder {
   bool boolean(bool v) { return add(Json(v)); }
   bool number_integer(Json::number_integer_t v) { return add(Json(v)); }
   bool number_unsigned(Json::number_unsigned_t v) { return add(Json(v)); }
-  bool number_float(Json::number_float_t v, const Json::string_t& /*text*/) {
-    return add(Json(v));
-  }
+  bool number_float(Json::number_float_t v, const Json::string_t& /*text*/) { return add(Json(v)); }
   bool string(Json::string_t& v) {
     if (!check_text(v, "text")) return false;
     return add(Json(std::move(v)));
@@ -252,7 +251,8 @@ class DocumentBuilder {
                              std::to_string(limits_.max_items) + " items"));
     }
     if (stack_.size() + 1 > limits_.max_depth) {
-      return fail(over_limit(prefix() + "nesting deeper than " + std::to_string(limits_.max_depth)));
+      return fail(
+          over_limit(prefix() + "nesting deeper than " + std::to_string(limits_.max_depth)));
     }
     Json* slot = place(std::move(container));
     if (slot == nullptr) return false;
@@ -284,8 +284,8 @@ Result<Json> decode_cbor_strict(ByteView body, const DecodeLimits& limits) {
   if (auto error = prescan_cbor(body, limits)) return *error;
   DocumentBuilder builder(limits, true, "CBOR");
   try {
-    const bool ok = Json::sax_parse(body.begin(), body.end(), &builder,
-                                    Json::input_format_t::cbor, /*strict=*/true);
+    const bool ok = Json::sax_parse(body.begin(), body.end(), &builder, Json::input_format_t::cbor,
+                                    /*strict=*/true);
     if (!ok && !builder.failed()) return invalid("CBOR: malformed");
   } catch (const std::exception& e) {
     return invalid("CBOR: " + printable(e.what()));
@@ -300,8 +300,8 @@ Result<Json> decode_json_strict(std::string_view body, const DecodeLimits& limit
   }
   DocumentBuilder builder(limits, false, "JSON");
   try {
-    const bool ok = Json::sax_parse(body.begin(), body.end(), &builder,
-                                    Json::input_format_t::json, /*strict=*/true);
+    const bool ok = Json::sax_parse(body.begin(), body.end(), &builder, Json::input_format_t::json,
+                                    /*strict=*/true);
     if (!ok && !builder.failed()) return invalid("JSON: malformed");
   } catch (const std::exception& e) {
     return invalid("JSON: " + printable(e.what()));

@@ -16,7 +16,7 @@ namespace ink::core {
 struct DecodeLimits {
   size_t max_bytes = 64 * 1024;
   size_t max_depth = 8;
-  size_t max_items = 1024;        // per array or map
+  size_t max_items = 1024;  // per array or map
   size_t max_string_bytes = 16 * 1024;
 };
 

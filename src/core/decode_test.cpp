@@ -49,7 +49,8 @@ TEST(DecodeCbor, AcceptsWellFormedDocuments) {
   EXPECT_EQ(*cbor("f5"), Json(true));
   EXPECT_EQ(*cbor("80"), Json::array());
   EXPECT_EQ(*cbor("a0"), Json::object());
-  EXPECT_DOUBLE_EQ(cbor("f93e00")->get<double>(), 1.5);  // floats decode; protocol parsers reject them
+  EXPECT_DOUBLE_EQ(cbor("f93e00")->get<double>(),
+                   1.5);  // floats decode; protocol parsers reject them
 }
 
 TEST(DecodeCbor, RoundTripsThroughTheEncoder) {
@@ -64,12 +65,13 @@ TEST(DecodeCbor, RoundTripsThroughTheEncoder) {
 
 TEST(DecodeCbor, RejectsEmptyTruncatedAndTrailing) {
   expect_cbor_rejected("", ErrorCode::kInvalidArgument, "empty");
-  expect_cbor_rejected("82", ErrorCode::kInvalidArgument, "truncated");         // array of 2, no items
+  expect_cbor_rejected("82", ErrorCode::kInvalidArgument, "truncated");  // array of 2, no items
   expect_cbor_rejected("8201", ErrorCode::kInvalidArgument, "truncated");
-  expect_cbor_rejected("a1636b6579", ErrorCode::kInvalidArgument, "truncated");  // key without value
-  expect_cbor_rejected("19", ErrorCode::kInvalidArgument, "truncated");          // head cut short
+  expect_cbor_rejected("a1636b6579", ErrorCode::kInvalidArgument,
+                       "truncated");                                     // key without value
+  expect_cbor_rejected("19", ErrorCode::kInvalidArgument, "truncated");  // head cut short
   expect_cbor_rejected("1b00000000", ErrorCode::kInvalidArgument, "truncated");
-  expect_cbor_rejected("6461", ErrorCode::kInvalidArgument, "ends first");         // "a" of 4 bytes
+  expect_cbor_rejected("6461", ErrorCode::kInvalidArgument, "ends first");  // "a" of 4 bytes
   expect_cbor_rejected("0001", ErrorCode::kInvalidArgument, "trailing");
   expect_cbor_rejected("a0a0", ErrorCode::kInvalidArgument, "trailing");
   expect_cbor_rejected("f6ff", ErrorCode::kInvalidArgument, "trailing");
@@ -90,7 +92,10 @@ TEST(DecodeCbor, RejectsIndefiniteLengths) {
   expect_cbor_rejected("bf616101ff", ErrorCode::kInvalidArgument, "indefinite");
   expect_cbor_rejected("7f616161ff", ErrorCode::kInvalidArgument, "indefinite");
   expect_cbor_rejected("5f4101ff", ErrorCode::kInvalidArgument, "indefinite");
-  expect_cbor_rejected("81" "7f616161ff", ErrorCode::kInvalidArgument, "indefinite");
+  expect_cbor_rejected(
+      "81"
+      "7f616161ff",
+      ErrorCode::kInvalidArgument, "indefinite");
   expect_cbor_rejected("ff", ErrorCode::kInvalidArgument, "break");
   expect_cbor_rejected("1f", ErrorCode::kInvalidArgument, "invalid");  // uint with info 31
 }
@@ -102,9 +107,9 @@ TEST(DecodeCbor, RejectsReservedInfoTagsAndSimpleValues) {
                        "tag");
   expect_cbor_rejected("d8184101", ErrorCode::kInvalidArgument, "tag");
   expect_cbor_rejected("a16161c101", ErrorCode::kInvalidArgument, "tag");  // tagged map value
-  expect_cbor_rejected("f7", ErrorCode::kInvalidArgument, "simple");   // undefined
-  expect_cbor_rejected("f0", ErrorCode::kInvalidArgument, "simple");   // simple(16)
-  expect_cbor_rejected("f820", ErrorCode::kInvalidArgument, "simple");  // simple(32)
+  expect_cbor_rejected("f7", ErrorCode::kInvalidArgument, "simple");       // undefined
+  expect_cbor_rejected("f0", ErrorCode::kInvalidArgument, "simple");       // simple(16)
+  expect_cbor_rejected("f820", ErrorCode::kInvalidArgument, "simple");     // simple(32)
 }
 
 TEST(DecodeCbor, RejectsNegativeIntegersBelowInt64) {
@@ -116,15 +121,15 @@ TEST(DecodeCbor, RejectsDuplicateAndNonTextKeys) {
   expect_cbor_rejected("a2616101616102", ErrorCode::kInvalidArgument, "duplicate");
   expect_cbor_rejected("a10102", ErrorCode::kInvalidArgument, "not text");  // integer key
   expect_cbor_rejected("a1416101", ErrorCode::kInvalidArgument, "not text");
-  expect_cbor_rejected("a1800102", ErrorCode::kInvalidArgument, "not text");   // array key
-  expect_cbor_rejected("a1f601", ErrorCode::kInvalidArgument, "not text");     // null key
+  expect_cbor_rejected("a1800102", ErrorCode::kInvalidArgument, "not text");  // array key
+  expect_cbor_rejected("a1f601", ErrorCode::kInvalidArgument, "not text");    // null key
 }
 
 TEST(DecodeCbor, RejectsInvalidUtf8) {
   expect_cbor_rejected("62c328", ErrorCode::kInvalidArgument, "UTF-8");
-  expect_cbor_rejected("62c080", ErrorCode::kInvalidArgument, "UTF-8");       // overlong NUL
-  expect_cbor_rejected("63eda080", ErrorCode::kInvalidArgument, "UTF-8");     // surrogate
-  expect_cbor_rejected("a162c0af01", ErrorCode::kInvalidArgument, "UTF-8");   // key
+  expect_cbor_rejected("62c080", ErrorCode::kInvalidArgument, "UTF-8");      // overlong NUL
+  expect_cbor_rejected("63eda080", ErrorCode::kInvalidArgument, "UTF-8");    // surrogate
+  expect_cbor_rejected("a162c0af01", ErrorCode::kInvalidArgument, "UTF-8");  // key
   expect_cbor_rejected("8161ff", ErrorCode::kInvalidArgument, "UTF-8");
   // Byte strings may hold anything.
   EXPECT_TRUE(cbor("42c328"));

@@ -28,9 +28,9 @@ class Hasher {
   Hasher(const Hasher&) = delete;
   Hasher& operator=(const Hasher&) = delete;
 
-  Hash sha3(ByteView data);                         // H(data)
-  Hash leaf(ByteView data);                         // H(0x00 || data)
-  Hash node(const Hash& left, const Hash& right);   // H(0x01 || left || right)
+  Hash sha3(ByteView data);                        // H(data)
+  Hash leaf(ByteView data);                        // H(0x00 || data)
+  Hash node(const Hash& left, const Hash& right);  // H(0x01 || left || right)
 
  private:
   struct Impl;

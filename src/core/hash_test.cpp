@@ -14,8 +14,8 @@
 namespace ink::core {
 namespace {
 
-using test_vectors::load_vectors;
 using test_vectors::hex_hash;
+using test_vectors::load_vectors;
 
 Bytes hex_bytes(const std::string& hex) {
   auto parsed = from_hex(hex);
@@ -86,7 +86,8 @@ TEST(Hash, LeafOfShortAndLongInputs) {
   // Short inputs take a copying path (up to 64 bytes), long ones do not;
   // SHA3-256 absorbs 136-byte blocks. Check around both edges.
   Hasher hasher;
-  for (size_t size : {0u, 1u, 31u, 32u, 33u, 63u, 64u, 65u, 135u, 136u, 137u, 271u, 272u, 273u, 10000u}) {
+  for (size_t size :
+       {0u, 1u, 31u, 32u, 33u, 63u, 64u, 65u, 135u, 136u, 137u, 271u, 272u, 273u, 10000u}) {
     Bytes data(size);
     for (size_t i = 0; i < size; ++i) data[i] = static_cast<uint8_t>(i * 7);
     Bytes prefixed{0x00};

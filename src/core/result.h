@@ -8,11 +8,11 @@
 namespace ink::core {
 
 enum class ErrorCode {
-  kInvalidArgument,   // malformed input (bad hex, bad clock string, bad CBOR, ...)
-  kLimitExceeded,     // input over a size, depth or count limit
-  kVerifyFailed,      // a proof or signature does not check out (see message)
-  kNotFound,          // a node reader has no such node
-  kInternal,          // OpenSSL or another library failed unexpectedly
+  kInvalidArgument,  // malformed input (bad hex, bad clock string, bad CBOR, ...)
+  kLimitExceeded,    // input over a size, depth or count limit
+  kVerifyFailed,     // a proof or signature does not check out (see message)
+  kNotFound,         // a node reader has no such node
+  kInternal,         // OpenSSL or another library failed unexpectedly
 };
 
 struct Error {
@@ -24,7 +24,7 @@ struct Error {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
   bool ok() const { return std::holds_alternative<T>(v_); }
   explicit operator bool() const { return ok(); }

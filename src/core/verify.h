@@ -13,13 +13,13 @@ namespace ink::core {
 
 enum class ProofError {
   kOk = 0,
-  kIndexOutOfRange,   // leaf >= size, or size == 0
-  kSizeOrder,         // old_size > new_size, or old_size == 0
-  kWrongPathLength,   // the proof has too many or too few nodes
-  kBadA,              // a has bits beyond the path, or does not match the leaf's position
-  kRootMismatch,      // the proof leads to another root
-  kOldRootMismatch,   // consistency: the proof does not lead to the old root
-  kNewRootMismatch,   // consistency: the proof does not lead to the new root
+  kIndexOutOfRange,  // leaf >= size, or size == 0
+  kSizeOrder,        // old_size > new_size, or old_size == 0
+  kWrongPathLength,  // the proof has too many or too few nodes
+  kBadA,             // a has bits beyond the path, or does not match the leaf's position
+  kRootMismatch,     // the proof leads to another root
+  kOldRootMismatch,  // consistency: the proof does not lead to the old root
+  kNewRootMismatch,  // consistency: the proof does not lead to the new root
 };
 
 std::string describe(ProofError error);
@@ -37,8 +37,8 @@ ProofError verify_inclusion(ByteView leaf_data, uint64_t leaf, uint64_t size,
 
 // An `inclusion` object of the protocol carries both a and the index: checks
 // that a is the one the position implies, then verifies by RFC 9162.
-ProofError verify_inclusion_with_a(ByteView leaf_data, uint64_t leaf, uint64_t size,
-                                   uint64_t a, std::span<const Hash> proof, const Hash& root);
+ProofError verify_inclusion_with_a(ByteView leaf_data, uint64_t leaf, uint64_t size, uint64_t a,
+                                   std::span<const Hash> proof, const Hash& root);
 
 // RFC 9162 consistency of a tree of old_size leaves with one of new_size.
 ProofError verify_consistency(uint64_t old_size, uint64_t new_size, const Hash& old_root,
