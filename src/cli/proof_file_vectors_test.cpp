@@ -18,6 +18,7 @@
 #include "cli/proof_check.h"
 #include "cli/proof_io.h"
 #include "core/encoding.h"
+#include "core/parse.h"
 
 namespace ink::cli {
 namespace {
