@@ -7,11 +7,13 @@
 
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cmath>
 #include <thread>
 
 #include "pubsub/hub.h"
 #include "pubsub/subscriber.h"
 #include "server/api.h"
+#include "server/rfc3161_routes.h"
 #include "server/server.h"
 #include "store/schema.h"
 
@@ -58,6 +60,24 @@ int run_backend(const Config& config) {
       });
   Api api(Api::Parts{config, store, proofs, *feed, *batcher, rate_limiter, metrics,
                      [&subscriber] { return subscriber.connected(); }});
+  if (!config.tsa_cert.empty() || !config.tsa_key.empty()) {
+    if (config.tsa_cert.empty() || config.tsa_key.empty()) {
+      spdlog::critical("RFC 3161 TSA: give both INK_TSA_CERT and INK_TSA_KEY, or neither");
+      return 1;
+    }
+    rfc3161::TsaOptions options;
+    options.policy = config.tsa_policy;
+    options.accuracy_micros = std::llround(config.tsa_accuracy_seconds * 1e6);
+    try {
+      auto tsa = rfc3161::Tsa::load(config.tsa_cert, config.tsa_key, options);
+      spdlog::info("RFC 3161 TSA: certificate {} (sha256 {}), policy {}", config.tsa_cert,
+                   tsa.fingerprint(), tsa.policy());
+      add_rfc3161_routes(api, std::move(tsa), *batcher);
+    } catch (const rfc3161::TsaConfigError& e) {
+      spdlog::critical("RFC 3161 TSA refused: {}", e.what());
+      return 1;
+    }
+  }
   Server server(io, config, api, hub, metrics);
 
   metrics.add_gauge("ink_waiting_clients", "Requests held by `wait` for their proof.",
