@@ -154,5 +154,22 @@ case $case_name in
       fail "no timestamp of ours: $(cat verify.out)"
     echo "ok: jarsigner signed with our timestamp: $(grep -m1 'Timestamped by' verify.out)"
     ;;
+  rfc3161ng)
+    /usr/bin/python3 -c 'import rfc3161ng' 2>/dev/null ||
+      fail "python3-rfc3161ng is not installed (scripts/install-deps.sh)"
+    read -r gen hex serial < <(/usr/bin/python3 "$here/rfc3161ng_client.py" "$base/tsa" T.tst) ||
+      fail "rfc3161ng could not obtain a token"
+    printf 'hello from rfc3161ng' >F
+    openssl ts -verify -data F -in T.tst -token_in -CAfile "$root_pem" >verify.out 2>&1 ||
+      fail "openssl ts -verify of rfc3161ng's token: $(cat verify.out)"
+    id=$(python3 -c 'import sys,uuid; print(uuid.UUID(int=int(sys.argv[1],16)))' "$serial")
+    answer=$(curl -sS --fail "$base/api/v1/ts/$id/?wait")
+    python3 - "$answer" "sha256:$hex" "$gen" <<'PY' || fail "the ts $id does not match the token"
+import json, sys
+answer = json.loads(sys.argv[1])
+sys.exit(0 if answer["timestamp"] == sys.argv[3] and answer["proof"] else 1)
+PY
+    echo "ok: rfc3161ng obtained token $serial, ts $id at $gen"
+    ;;
   *) fail "unknown case $case_name" ;;
 esac
