@@ -154,9 +154,11 @@ std::string make_request(const RequestSpec& spec) {
   if (spec.extension) {
     ASN1_OCTET_STRING* v = ASN1_OCTET_STRING_new();
     ASN1_OCTET_STRING_set(v, reinterpret_cast<const unsigned char*>("x"), 1);
-    X509_EXTENSION* ext = X509_EXTENSION_create_by_OBJ(nullptr, OBJ_txt2obj("1.2.3.4", 1), 0, v);
+    ASN1_OBJECT* oid = OBJ_txt2obj("1.2.3.4", 1);
+    X509_EXTENSION* ext = X509_EXTENSION_create_by_OBJ(nullptr, oid, 0, v);
     TS_REQ_add_ext(req, ext, -1);
     X509_EXTENSION_free(ext);
+    ASN1_OBJECT_free(oid);
     ASN1_OCTET_STRING_free(v);
   }
   int n = i2d_TS_REQ(req, nullptr);
