@@ -171,5 +171,29 @@ sys.exit(0 if answer["timestamp"] == sys.argv[3] and answer["proof"] else 1)
 PY
     echo "ok: rfc3161ng obtained token $serial, ts $id at $gen"
     ;;
+  startup_refuses)
+    # The backend refuses a certificate not made for time-stamping, or a key
+    # not its own, at once (before it waits for the database) and says why.
+    backend=$INK_BUILD_DIR/src/app/ink-backend
+    mkcert() {  # mkcert NAME EKU
+      openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -noenc -days 1 \
+        -subj "/CN=$1" -addext "extendedKeyUsage=$2" -keyout "$1.key" -out "$1.pem" 2>/dev/null
+    }
+    mkcert codesign critical,codeSigning
+    mkcert noncritical timeStamping
+    mkcert good critical,timeStamping
+    refuses() {  # refuses CERT KEY MESSAGE
+      local rc=0
+      INK_TSA_CERT=$1 INK_TSA_KEY=$2 timeout 30 "$backend" --listen 127.0.0.1:0 \
+        --database-url postgresql://nobody@127.0.0.1:1/none >out.log 2>&1 || rc=$?
+      [ "$rc" = 1 ] || fail "ink-backend with $1 and $2 exited $rc, not 1: $(cat out.log)"
+      grep -q "$3" out.log || fail "no '$3' in: $(cat out.log)"
+      echo "ok: refused $1/$2: $(grep -m1 'TSA refused' out.log)"
+    }
+    refuses codesign.pem codesign.key "not timeStamping alone"
+    refuses noncritical.pem noncritical.key "not critical"
+    refuses good.pem codesign.key "does not match"
+    refuses missing.pem good.key "cannot read the TSA certificate file missing.pem"
+    ;;
   *) fail "unknown case $case_name" ;;
 esac
