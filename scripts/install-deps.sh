@@ -10,6 +10,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   postgresql redis-server nginx-light libnginx-mod-http-brotli-filter curl procps
+  # RFC 3161 clients for tests/rfc3161 (Authenticode, Java signing, Python)
+  osslsigncode openjdk-17-jdk-headless python3-rfc3161ng
 )
 for arg in "$@"; do
   case "$arg" in

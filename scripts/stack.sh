@@ -37,6 +37,12 @@ INK_WEB=${INK_WEB:-1}
 mkdir -p "$INK_VAR_DIR"
 INK_VAR_DIR=$(cd "$INK_VAR_DIR" && pwd)
 INK_KEY_PATH=${INK_KEY_PATH:-$INK_VAR_DIR/keys/ink-ed25519.pem}
+# The RFC 3161 TSA's chain and key: an operator's own (both set), or made on
+# first start under var/keys (make_tsa_keys).
+tsa_own=0
+[ -n "${INK_TSA_CERT:-}" ] && [ -n "${INK_TSA_KEY:-}" ] && tsa_own=1
+INK_TSA_CERT=${INK_TSA_CERT:-$INK_VAR_DIR/keys/tsa-chain.pem}
+INK_TSA_KEY=${INK_TSA_KEY:-$INK_VAR_DIR/keys/tsa-key.pem}
 run=$INK_VAR_DIR/run
 logs=$INK_VAR_DIR/log
 bin=$INK_BUILD_DIR/src/app
@@ -156,10 +162,61 @@ wait_backends_ready() {
   done
 }
 
+# A self-signed TSA root and an ECDSA P-256 signing certificate whose only
+# purpose is timeStamping (critical, RFC 3161 section 2.3), made once. The
+# root's key stays beside them (mode 0600) only to issue the next signing
+# certificate; docs/rfc3161.md says how to keep it offline instead.
+make_tsa_keys() {
+  [ "$tsa_own" = 1 ] && return 0
+  [ -s "$INK_TSA_CERT" ] && [ -s "$INK_TSA_KEY" ] && return 0
+  local keys t
+  keys=$(dirname "$INK_TSA_KEY")
+  mkdir -p "$keys"
+  t=$(mktemp -d "$keys/tsa-new.XXXXXX")
+  (
+    umask 077
+    cat >"$t/root.cnf" <<EOT
+[req]
+distinguished_name = dn
+x509_extensions = ext
+prompt = no
+[dn]
+CN = $INK_AUTHORITY TSA root
+[ext]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+EOT
+    cat >"$t/tsa.cnf" <<EOT
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature,nonRepudiation
+extendedKeyUsage = critical,timeStamping
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+EOT
+    openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -noenc -days 7300 \
+      -config "$t/root.cnf" -keyout "$t/root.key" -out "$t/root.pem" 2>/dev/null
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -noenc \
+      -subj "/CN=$INK_AUTHORITY TSA" -keyout "$t/tsa.key" -out "$t/tsa.csr" 2>/dev/null
+    openssl x509 -req -in "$t/tsa.csr" -CA "$t/root.pem" -CAkey "$t/root.key" \
+      -set_serial "0x$(openssl rand -hex 15)" -days 3650 -sha256 -extfile "$t/tsa.cnf" \
+      -out "$t/tsa.pem" 2>/dev/null
+    cat "$t/tsa.pem" "$t/root.pem" >"$t/chain.pem"
+  ) || { echo "making the TSA keys failed (openssl)" >&2; rm -rf "$t"; exit 1; }
+  mv "$t/root.key" "$keys/tsa-root-key.pem"
+  mv "$t/root.pem" "$keys/tsa-root.pem"
+  mv "$t/tsa.key" "$INK_TSA_KEY"
+  mv "$t/chain.pem" "$INK_TSA_CERT"
+  rm -rf "$t"
+  chmod 644 "$keys/tsa-root.pem" "$INK_TSA_CERT"
+  echo "made the RFC 3161 TSA root $keys/tsa-root.pem and signing certificate $INK_TSA_CERT"
+}
+
 start_backend() {  # start_backend N
   local i=$1
   start "backend-$i" "$logs/backend-$i.log" env DATABASE_URL="$DATABASE_URL" REDIS_URL="$REDIS_URL" \
     INK_AUTHORITY="$INK_AUTHORITY" INK_INTERVAL="$INK_INTERVAL" \
+    INK_TSA_CERT="$INK_TSA_CERT" INK_TSA_KEY="$INK_TSA_KEY" \
     INK_RETENTION_HOURS="$INK_RETENTION_HOURS" INK_WAIT_SECONDS="$INK_WAIT_SECONDS" \
     INK_LISTEN="127.0.0.1:$((INK_BACKEND_BASE_PORT + i - 1))" "$bin/ink-backend"
 }
@@ -187,6 +244,7 @@ do_up() {
   local common=(env DATABASE_URL="$DATABASE_URL" REDIS_URL="$REDIS_URL" INK_AUTHORITY="$INK_AUTHORITY"
     INK_INTERVAL="$INK_INTERVAL" INK_RETENTION_HOURS="$INK_RETENTION_HOURS"
     INK_WAIT_SECONDS="$INK_WAIT_SECONDS" INK_KEY_PATH="$INK_KEY_PATH")
+  make_tsa_keys
   start worker "$logs/worker.log" "${common[@]}" "$bin/ink-worker"
   local i
   for i in $(seq 1 "$INK_BACKENDS"); do start_backend "$i"; done

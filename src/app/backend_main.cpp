@@ -83,6 +83,17 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error")
       ->envname("INK_LOG_LEVEL")
       ->capture_default_str();
+  app.add_option("--tsa-cert", c.tsa_cert,
+                 "RFC 3161 TSA certificate chain (PEM, signing certificate first)")
+      ->envname("INK_TSA_CERT");
+  app.add_option("--tsa-key", c.tsa_key, "RFC 3161 TSA signing key (PEM)")->envname("INK_TSA_KEY");
+  app.add_option("--tsa-policy", c.tsa_policy, "RFC 3161 TSA policy OID")
+      ->envname("INK_TSA_POLICY")
+      ->capture_default_str();
+  app.add_option("--tsa-accuracy", c.tsa_accuracy_seconds,
+                 "RFC 3161 token accuracy in seconds (0: none)")
+      ->envname("INK_TSA_ACCURACY")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   c.trusted_proxies.clear();

@@ -7,17 +7,47 @@
 
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cmath>
+#include <optional>
 #include <thread>
 
 #include "pubsub/hub.h"
 #include "pubsub/subscriber.h"
 #include "server/api.h"
+#include "server/rfc3161_routes.h"
 #include "server/server.h"
 #include "store/schema.h"
 
 namespace ink::server {
 
+namespace {
+
+// The RFC 3161 TSA when configured (nullopt if not); throws
+// rfc3161::TsaConfigError for a half or bad configuration.
+std::optional<rfc3161::Tsa> load_tsa(const Config& config) {
+  if (config.tsa_cert.empty() && config.tsa_key.empty()) return std::nullopt;
+  if (config.tsa_cert.empty() || config.tsa_key.empty())
+    throw rfc3161::TsaConfigError("give both INK_TSA_CERT and INK_TSA_KEY, or neither");
+  rfc3161::TsaOptions options;
+  options.policy = config.tsa_policy;
+  options.accuracy_micros = std::llround(config.tsa_accuracy_seconds * 1e6);
+  auto tsa = rfc3161::Tsa::load(config.tsa_cert, config.tsa_key, options);
+  spdlog::info("RFC 3161 TSA: certificate {} (sha256 {}), policy {}", config.tsa_cert,
+               tsa.fingerprint(), tsa.policy());
+  return tsa;
+}
+
+}  // namespace
+
 int run_backend(const Config& config) {
+  // Before waiting for the database: a bad TSA setup fails at once.
+  std::optional<rfc3161::Tsa> tsa;
+  try {
+    tsa = load_tsa(config);
+  } catch (const rfc3161::TsaConfigError& e) {
+    spdlog::critical("RFC 3161 TSA refused: {}", e.what());
+    return 1;
+  }
   // Blocking is fine here: nothing is served yet. The worker applies the
   // migrations, so a backend started alongside it waits for them.
   bool schema_ready = store::wait_for_schema(
@@ -58,6 +88,7 @@ int run_backend(const Config& config) {
       });
   Api api(Api::Parts{config, store, proofs, *feed, *batcher, rate_limiter, metrics,
                      [&subscriber] { return subscriber.connected(); }});
+  if (tsa) add_rfc3161_routes(api, *tsa, *batcher);
   Server server(io, config, api, hub, metrics);
 
   metrics.add_gauge("ink_waiting_clients", "Requests held by `wait` for their proof.",

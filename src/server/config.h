@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "rfc3161/tsa.h"
+
 namespace ink::server {
 
 struct Config {
@@ -39,6 +41,11 @@ struct Config {
   // just sent, which it cannot retry when it is a POST.
   double drain_idle_seconds = 3;
   std::string log_level = "info";
+  // RFC 3161 TSA (docs/rfc3161.md): served when both files are given.
+  std::string tsa_cert;  // PEM chain, the signing certificate first
+  std::string tsa_key;   // PEM private key of the signing certificate
+  std::string tsa_policy = rfc3161::kDefaultPolicy;
+  double tsa_accuracy_seconds = 1;  // TSTInfo accuracy; 0 leaves it out
 };
 
 }  // namespace ink::server
