@@ -38,7 +38,14 @@ mutants=(
 
 survived=()
 current=""
-restore() { [ -n "$current" ] && [ -f "$current.mutant-orig" ] && mv "$current.mutant-orig" "$current"; current=""; }
+# The restored file is touched: its copy is older than the mutant's objects.
+restore() {
+  if [ -n "$current" ] && [ -f "$current.mutant-orig" ]; then
+    mv "$current.mutant-orig" "$current"
+    touch "$current"
+  fi
+  current=""
+}
 trap restore EXIT INT TERM
 
 n=0
