@@ -6,6 +6,8 @@
 # suite does not make. The source is restored after each mutant, also on
 # Ctrl-C. Run: make mutants (about 10 minutes on 2 cores).
 #
+# Each mutant must compile under -Werror (so `|| true` keeps a variable
+# used where deleting the comparison would leave it unused).
 # Equivalent mutants are left out on purpose, for example reordering the
 # writes of two CBOR keys whose canonical order the code already fixes by
 # hand, or `<` → `<=` in the key comparison (two keys of a map are never
@@ -24,14 +26,14 @@ mutants=(
   "src/core/record_hash.cpp|w.uint(record.index);|w.uint(record.index + 1);|core_tests|interval index in the record"
   "src/core/cbor.cpp|return x->first.size() < y->first.size();|return x->first.size() > y->first.size();|core_tests|CBOR key order by length"
   "src/core/cbor.cpp|x->first.size()) < 0;|x->first.size()) > 0;|core_tests|CBOR key order by bytes"
-  "src/core/verify.cpp|return current == root ? ProofError::kOk : ProofError::kRootMismatch;|return ProofError::kOk;|core_tests|interval path root"
-  "src/core/verify.cpp|return r == root ? ProofError::kOk : ProofError::kRootMismatch;|return ProofError::kOk;|core_tests|inclusion root"
-  "src/core/verify.cpp|if (a != inclusion_a(leaf, size)) return ProofError::kBadA;||core_tests|inclusion position a"
+  "src/core/verify.cpp|return current == root ? ProofError::kOk : ProofError::kRootMismatch;|return current == root \|\| true ? ProofError::kOk : ProofError::kRootMismatch;|core_tests|interval path root"
+  "src/core/verify.cpp|return r == root ? ProofError::kOk : ProofError::kRootMismatch;|return r == root \|\| true ? ProofError::kOk : ProofError::kRootMismatch;|core_tests|inclusion root"
+  "src/core/verify.cpp|if (a != inclusion_a(leaf, size)) return ProofError::kBadA;|if (a != inclusion_a(leaf, size) && false) return ProofError::kBadA;|core_tests|inclusion position a"
   "src/core/verify.cpp|if (fr != old_root) return ProofError::kOldRootMismatch;||core_tests|consistency old root"
   "src/core/verify.cpp|if (sr != new_root) return ProofError::kNewRootMismatch;||core_tests|consistency new root"
-  "src/core/check.cpp|if (!ts_clock \|\| recomputed != answer.hash) {|if (!ts_clock) {|core_tests|ts hash step"
+  "src/core/check.cpp|if (!ts_clock \|\| recomputed != answer.hash) {|if (!ts_clock \|\| (recomputed != answer.hash && false)) {|core_tests|ts hash step"
   "src/core/check.cpp|if (!verify_signature(*key, statement, head.signature)) {|if (false) {|core_tests|head signature step"
-  "src/core/check.cpp|return key_id(k) == head.key;|return true;|core_tests|key id of the head"
+  "src/core/check.cpp|return key_id(k) == head.key;|return key_id(k) == head.key \|\| true;|core_tests|key id of the head"
   "src/cli/proof_check.cpp|bool same = current.mth == proof_head.mth;|bool same = true;|cli_tests|same interval, other head"
   "src/cli/proof_check.cpp|if (result != core::ProofError::kOk) {|if (false) {|cli_tests|consistency proof of ink verify"
 )
@@ -67,7 +69,7 @@ PY
     restore; echo "mutants: mutant $n ($why) no longer applies: update scripts/mutants.sh" >&2; exit 2
   fi
   if ! cmake --build "$build" -j"${JOBS:-2}" --target "$target" >"$build/mutant.log" 2>&1; then
-    echo "killed   $n  $why (does not build)"
+    restore; echo "mutants: mutant $n ($why) does not build (see $build/mutant.log): a mutant must compile" >&2; exit 2
   elif "$build/src/${target%_tests}/$target" --gtest_brief=1 >"$build/mutant.log" 2>&1; then
     echo "SURVIVED $n  $why ($file)"; survived+=("$why")
   else
