@@ -55,14 +55,22 @@ class Stack {
     dir = getenv_or("INK_E2E_DIR", INK_DEFAULT_E2E_DIR);
     auto existing = read_env_file(dir + "/stack.env");
     if (existing.count("INK_BASE_URL")) {
-      try {
-        if (http_get(existing["INK_BASE_URL"], "/api/ready").status == 200) {
-          env = existing;
-          base = env["INK_BASE_URL"];
-          return;
+      // The fixture's stack (or one an earlier test left): it may still be
+      // recovering from that test (a backend restarting, Redis back), so it
+      // gets time to be ready; starting another over it would pull it from
+      // under the other suites that share it.
+      const auto ready = [&] {
+        try {
+          return http_get(existing["INK_BASE_URL"], "/api/ready").status == 200;
+        } catch (...) {
+          return false;
         }
-      } catch (...) {
-      }
+      };
+      if (!test::wait_until(ready, std::chrono::seconds(60)))
+        throw std::runtime_error("the stack in " + dir + " is not ready within 60 s");
+      env = existing;
+      base = env["INK_BASE_URL"];
+      return;
     }
     std::string cmd = "INK_BUILD_DIR=" + getenv_or("INK_BUILD_DIR", INK_DEFAULT_BUILD_DIR) + " " +
                       source + "/scripts/e2e-stack.sh start " + dir;
@@ -343,6 +351,11 @@ TEST(EndToEnd, RedisOutageDoesNotLeaveWaitersHanging) {
   req.body = stamp_json(data);
   auto res = test::http(s.base, req);
   ASSERT_EQ(std::system((s.source + "/scripts/services.sh start-redis " + services).c_str()), 0);
+  // The backends resubscribe and report ready again (the next test finds the
+  // stack as this one found it).
+  EXPECT_TRUE(test::wait_until([&] { return http_get(s.base, "/api/ready").status == 200; },
+                               std::chrono::seconds(60)))
+      << "not ready again after Redis came back";
   ASSERT_EQ(res.status, 200) << res.body;
   auto answer = core::ts_answer_from_json(parse_json(res.body));
   ASSERT_TRUE(answer.ok());
