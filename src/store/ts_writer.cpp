@@ -102,30 +102,34 @@ awaitable<InsertedTs> TsWriter::insert(const std::vector<NewTs>& batch) {
 }
 
 awaitable<bool> TsWriter::resolve(const std::string& xid, const std::vector<NewTs>& batch) {
+  // The transaction's status only says when to look: once it is no longer in
+  // progress, the rows decide. After a crash the transaction id can belong to
+  // another transaction: one whose records never reached the disk left no
+  // trace, and the restarted server hands its id out again, so
+  // "committed" may be someone else's commit.
   const auto deadline = Clock::now() + resolve_for_;
   std::string last_problem = "no answer";
+  bool looked_again = false;  // at a "committed" transaction whose rows were not seen yet
   for (;;) {
-    bool ask_rows = false;
+    std::optional<std::string> status;  // none: the database does not know the id
+    bool asked = false;
     try {
       PgParams params{xid};  // (named: GCC 12 may destroy temporaries in a co_await twice)
-      auto status = co_await pool_->query("SELECT pg_xact_status($1::xid8)", params);
-      if (status.rows() == 1 && !status.is_null(0, 0)) {
-        auto s = status.bytes(0, 0);
-        if (s == "committed") co_return true;
-        if (s == "aborted") co_return false;
-        last_problem = "transaction " + xid + " still in progress";  // COMMIT under way
-      } else {
-        ask_rows = true;
-      }
+      auto r = co_await pool_->query("SELECT pg_xact_status($1::xid8)", params);
+      if (r.rows() == 1 && !r.is_null(0, 0)) status = std::string(r.bytes(0, 0));
+      asked = true;
     } catch (const PgQueryError& e) {
-      // The database does not know the transaction id (e.g. it is from
-      // before a failover and never reached this server): the rows tell.
+      // An id from before a failover that never reached this server.
       last_problem = e.what();
-      ask_rows = true;
+      asked = true;
     } catch (const PgUnavailable& e) {
       last_problem = e.what();
     }
-    if (ask_rows) {
+    if (asked && status == "in progress") {
+      last_problem = "transaction " + xid + " still in progress";  // COMMIT under way
+    } else if (asked) {
+      // Counted in a statement of its own, so its snapshot is taken after
+      // the transaction ended.
       std::vector<std::optional<std::string>> ids;
       for (const auto& t : batch) ids.emplace_back(t.id);
       PgParams params{pg_text_array(ids)};
@@ -138,10 +142,16 @@ awaitable<bool> TsWriter::resolve(const std::string& xid, const std::vector<NewT
         last_problem = e.what();
       }
       if (found && *found == int64_t(batch.size())) co_return true;
-      if (found && *found == 0) co_return false;
-      if (found)  // one transaction cannot have stored part of its rows
+      if (found && *found != 0)  // one transaction cannot have stored part of its rows
         throw CommitOutcomeUnknown("only " + std::to_string(*found) + " of " +
                                    std::to_string(batch.size()) + " ts of one transaction exist");
+      if (found) {
+        // A commit is marked in the log a moment before new snapshots see
+        // it: look once more before calling a "committed" one someone else's.
+        if (status != "committed" || looked_again) co_return false;
+        looked_again = true;
+        last_problem = "transaction " + xid + " committed, its rows not seen yet";
+      }
     }
     if (Clock::now() >= deadline)
       throw CommitOutcomeUnknown("cannot learn whether the commit landed: " + last_problem);

@@ -69,10 +69,11 @@ class TsWriter {
   const Resolutions& resolutions() const { return resolutions_; }
 
  private:
-  // After a lost COMMIT answer: asks a fresh connection for the transaction's
-  // status (pg_xact_status, made for exactly this) until it is committed or
-  // aborted. Returns true when committed; false when aborted (nothing
-  // recorded); throws CommitOutcomeUnknown when the deadline passes first.
+  // After a lost COMMIT answer: waits on a fresh connection until the
+  // transaction is no longer in progress (pg_xact_status), then counts its
+  // rows, which decide: after a crash its id may have been handed out again.
+  // Returns true when the rows exist; false when none do (nothing recorded);
+  // throws CommitOutcomeUnknown when the deadline passes first.
   asio::awaitable<bool> resolve(const std::string& xid, const std::vector<NewTs>& batch);
 
   std::shared_ptr<PgPool> pool_;
