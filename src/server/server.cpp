@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -465,12 +466,15 @@ awaitable<void> Server::Impl::session(tcp::socket socket) {
     }
   } unregister{*this, handle};
   const auto read_timeout = std::chrono::milliseconds(int64_t(config.read_timeout_seconds * 1000));
+  const auto drain_grace = std::chrono::milliseconds(int64_t(config.drain_idle_seconds * 1000));
   for (;;) {
-    // stop() sets `stopping` before it looks for idle connections, so one
-    // that gets here later sees the flag and closes by itself.
-    if (stopping && buffer.size() == 0) break;
     // One deadline for the whole request: trickling bytes cannot extend it.
-    stream.expires_after(read_timeout);
+    // Once stopping, a connection that falls idle (just answered, perhaps
+    // after close_idle_connections() looked) keeps the peer's grace on its
+    // own deadline: a proxy may have taken it from its pool a moment ago,
+    // and its request is answered with `Connection: close`.
+    stream.expires_after(stopping && buffer.size() == 0 ? std::min(drain_grace, read_timeout)
+                                                        : read_timeout);
     Parser parser;
     if (!co_await read_request(stream, buffer, parser, *handle)) break;
     stream.expires_never();
