@@ -10,11 +10,7 @@ cmd=${1:?usage: e2e-stack.sh start|stop DIR}
 dir=${2:?usage: e2e-stack.sh $cmd DIR}
 mkdir -p "$dir"; dir=$(cd "$dir" && pwd)
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null \
-    || echo $((20000 + RANDOM % 20000))
-}
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+. "$root/scripts/lib/ports.sh"
 
 if [ "$cmd" = stop ]; then
   [ -f "$dir/stack.env" ] && { set -a; . "$dir/stack.env"; set +a; }
@@ -30,18 +26,17 @@ if [ -f "$dir/stack.env" ]; then
   mkdir -p "$dir"
 fi
 
-# Two consecutive free ports for the backends.
-while :; do
-  base=$((30000 + RANDOM % 20000))
-  port_free "$base" && port_free $((base + 1)) && break
-done
+# Six consecutive free ports: proxy, web, two backends, PostgreSQL, Redis.
+first=$(listen_ports 6)
+base=$((first + 2))
+export PG_PORT=$((first + 4)) REDIS_PORT=$((first + 5))
 cat >"$dir/stack.env" <<EOT
 INK_VAR_DIR=$dir
 INK_BUILD_DIR=${INK_BUILD_DIR:-$root/build}
-INK_PORT=$(free_port)
+INK_PORT=$first
 INK_BACKEND_BASE_PORT=$base
 INK_BACKENDS=2
-INK_WEB_PORT=$(free_port)
+INK_WEB_PORT=$((first + 1))
 INK_INTERVAL=${INK_INTERVAL:-0.5}
 INK_WAIT_SECONDS=${INK_WAIT_SECONDS:-10}
 INK_PROXY_RATE=${INK_PROXY_RATE:-20}

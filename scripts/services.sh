@@ -28,12 +28,7 @@ as_pg() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-free_port() {
-  python3 - <<'PY' 2>/dev/null || echo $((20000 + RANDOM % 20000))
-import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()
-PY
-}
+. "$(dirname "$0")/lib/ports.sh"
 
 load_env() { [ -f "$dir/env" ] && . "$dir/env" || true; }
 
@@ -99,8 +94,11 @@ stop_redis() {
 }
 
 load_env
-PG_PORT=${PG_PORT:-$(free_port)}
-REDIS_PORT=${REDIS_PORT:-$(free_port)}
+if [ -z "${PG_PORT:-}" ] || [ -z "${REDIS_PORT:-}" ]; then
+  first=$(listen_ports 2)
+  PG_PORT=${PG_PORT:-$first}
+  REDIS_PORT=${REDIS_PORT:-$((first + 1))}
+fi
 
 case "$cmd" in
   start) start_pg; start_redis; write_env; echo "services up: $(tr '\n' ' ' <"$dir/env")" ;;

@@ -422,10 +422,15 @@ void block_database(const std::string& url) {
   const auto admin = test::env_value("DATABASE_URL");
   const auto name = database_name(url);
   test::query_value(admin, "ALTER DATABASE " + name + " ALLOW_CONNECTIONS false");
-  test::query_value(admin,
-                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                    "WHERE datname = '" +
-                        name + "' AND pid <> pg_backend_pid()");
+  // A session that was starting up while the ALTER committed passed the check
+  // already and may register after the first sweep; pg_terminate_backend only
+  // sends a signal. Sweep until no session of the database is left.
+  const auto sessions =
+      "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+      "WHERE datname = '" +
+      name + "' AND pid <> pg_backend_pid()";
+  ASSERT_TRUE(test::wait_until([&] { return test::query_value(admin, sessions) == "0"; }, 10s))
+      << "sessions of " << name << " outlived the cut";
 }
 void unblock_database(const std::string& url) {
   test::query_value(test::env_value("DATABASE_URL"),

@@ -14,6 +14,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <mutex>
+#include <random>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -33,16 +36,39 @@ std::map<std::string, std::string> read_env_file(const std::string& path) {
   return m;
 }
 
-int free_port() {
+namespace {
+
+bool can_bind(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  addr.sin_port = htons(uint16_t(port));
+  const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
   ::close(fd);
-  return ntohs(addr.sin_port);
+  return bound;
+}
+
+}  // namespace
+
+int free_port() {
+  // Outside the kernel's ephemeral range: a port from it can be taken by an
+  // outgoing connection between choosing it and listening on it.
+  int low = 32768, high = 60999;
+  std::ifstream("/proc/sys/net/ipv4/ip_local_port_range") >> low >> high;
+  static std::mutex mutex;
+  static std::set<int> handed_out;
+  static std::mt19937 random{std::random_device{}()};
+  std::lock_guard lock(mutex);
+  std::uniform_int_distribution<int> pick(10000, 65535);
+  for (int attempt = 0; attempt < 10000; ++attempt) {
+    const int port = pick(random);
+    if ((port >= low && port <= high) || handed_out.count(port) || !can_bind(port)) continue;
+    handed_out.insert(port);
+    return port;
+  }
+  throw std::runtime_error("no free port outside the ephemeral range");
 }
 
 const std::map<std::string, std::string>& test_env() {

@@ -15,7 +15,8 @@ namespace ink::test {
 // KEY=VALUE lines of a shell-style env file (as scripts/services.sh writes).
 std::map<std::string, std::string> read_env_file(const std::string& path);
 
-// A TCP port on 127.0.0.1 that was free a moment ago.
+// A TCP port on 127.0.0.1 that was free a moment ago, outside the ephemeral
+// range, never handed out twice by this process.
 int free_port();
 
 // Values from $INK_TEST_ENV: DATABASE_URL, REDIS_URL, PG_PORT, REDIS_PORT.
