@@ -14,66 +14,13 @@
 #include <sstream>
 #include <vector>
 
+#include "rfc3161/openssl_util.h"
+
 namespace ink::rfc3161 {
 
+using namespace detail;
+
 namespace {
-
-// The digests a request may use, with their PROTOCOL.md names.
-struct Digest {
-  int nid;
-  const char* name;
-  size_t size;
-};
-constexpr Digest kDigests[] = {
-    {NID_sha224, "sha224", 28},     {NID_sha256, "sha256", 32},     {NID_sha384, "sha384", 48},
-    {NID_sha512, "sha512", 64},     {NID_sha3_224, "sha3-224", 28}, {NID_sha3_256, "sha3-256", 32},
-    {NID_sha3_384, "sha3-384", 48}, {NID_sha3_512, "sha3-512", 64},
-};
-
-const Digest* find_digest(int nid) {
-  for (auto& d : kDigests)
-    if (d.nid == nid) return &d;
-  return nullptr;
-}
-
-std::string hex(const unsigned char* p, size_t n) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * n);
-  for (size_t i = 0; i < n; ++i) {
-    out.push_back(digits[p[i] >> 4]);
-    out.push_back(digits[p[i] & 15]);
-  }
-  return out;
-}
-
-// The newest OpenSSL error, for messages; clears the queue.
-std::string openssl_error() {
-  unsigned long code = ERR_peek_last_error();
-  std::string text = "unknown OpenSSL error";
-  if (code) {
-    char buf[256];
-    ERR_error_string_n(code, buf, sizeof buf);
-    text = buf;
-  }
-  ERR_clear_error();
-  return text;
-}
-
-template <class T, void (*Free)(T*)>
-struct Deleter {
-  void operator()(T* p) const { Free(p); }
-};
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
-using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
-using KeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
-using ReqPtr = std::unique_ptr<TS_REQ, Deleter<TS_REQ, TS_REQ_free>>;
-using RespPtr = std::unique_ptr<TS_RESP, Deleter<TS_RESP, TS_RESP_free>>;
-using CtxPtr = std::unique_ptr<TS_RESP_CTX, Deleter<TS_RESP_CTX, TS_RESP_CTX_free>>;
-using ObjPtr = std::unique_ptr<ASN1_OBJECT, Deleter<ASN1_OBJECT, ASN1_OBJECT_free>>;
-
-void free_x509_stack(STACK_OF(X509) * s) { sk_X509_pop_free(s, X509_free); }
-using X509StackPtr = std::unique_ptr<STACK_OF(X509), Deleter<STACK_OF(X509), free_x509_stack>>;
 
 std::string read_file(const std::string& path, const char* what) {
   std::ifstream in(path, std::ios::binary);
@@ -128,24 +75,7 @@ std::string to_der(TS_RESP* resp) {
 }
 
 // A SHA-256 request for 32 zero bytes.
-std::string model_request() {
-  ReqPtr req(TS_REQ_new());
-  std::unique_ptr<TS_MSG_IMPRINT, Deleter<TS_MSG_IMPRINT, TS_MSG_IMPRINT_free>> imprint(
-      TS_MSG_IMPRINT_new());
-  std::unique_ptr<X509_ALGOR, Deleter<X509_ALGOR, X509_ALGOR_free>> alg(X509_ALGOR_new());
-  unsigned char zeros[32] = {};
-  bool ok = req && imprint && alg && TS_REQ_set_version(req.get(), 1) == 1 &&
-            X509_ALGOR_set0(alg.get(), OBJ_nid2obj(NID_sha256), V_ASN1_NULL, nullptr) == 1 &&
-            TS_MSG_IMPRINT_set_algo(imprint.get(), alg.get()) == 1 &&
-            TS_MSG_IMPRINT_set_msg(imprint.get(), zeros, sizeof zeros) == 1 &&
-            TS_REQ_set_msg_imprint(req.get(), imprint.get()) == 1;
-  int n = ok ? i2d_TS_REQ(req.get(), nullptr) : 0;
-  if (n <= 0) throw std::runtime_error("making a model TimeStampReq: " + openssl_error());
-  std::string out(size_t(n), '\0');
-  auto* p = reinterpret_cast<unsigned char*>(out.data());
-  i2d_TS_REQ(req.get(), &p);
-  return out;
-}
+std::string model_request() { return request_der(NID_sha256, std::string(32, '\0'), false, ""); }
 
 }  // namespace
 
@@ -171,7 +101,8 @@ struct Tsa::State {
               TS_RESP_CTX_set_signer_digest(ctx.get(), EVP_sha256()) == 1 &&
               TS_RESP_CTX_set_ess_cert_id_digest(ctx.get(), EVP_sha256()) == 1 &&
               TS_RESP_CTX_set_clock_precision_digits(ctx.get(), 6) == 1;
-    for (auto& d : kDigests) ok = ok && TS_RESP_CTX_add_md(ctx.get(), EVP_get_digestbynid(d.nid));
+    for (auto* d = digests_begin(); d != digests_end(); ++d)
+      ok = ok && TS_RESP_CTX_add_md(ctx.get(), EVP_get_digestbynid(d->nid));
     if (ok && accuracy_micros > 0) {
       ok = TS_RESP_CTX_set_accuracy(ctx.get(), int(accuracy_micros / 1'000'000),
                                     int(accuracy_micros / 1000 % 1000),
@@ -225,11 +156,11 @@ std::optional<std::string> imprint_data(int nid, std::string_view digest) {
 
 Tsa Tsa::from_pem(std::string_view chain_pem, std::string_view key_pem, const TsaOptions& options) {
   auto state = std::make_shared<State>();
-  BioPtr chain_bio(BIO_new_mem_buf(chain_pem.data(), int(chain_pem.size())));
   std::vector<X509Ptr> chain;
-  while (X509* c = PEM_read_bio_X509(chain_bio.get(), nullptr, nullptr, nullptr))
-    chain.emplace_back(c);
-  ERR_clear_error();  // the loop ends with "no start line"
+  {
+    auto certs = read_pem_certificates(chain_pem);
+    while (sk_X509_num(certs.get()) > 0) chain.emplace_back(sk_X509_shift(certs.get()));
+  }
   if (chain.empty()) throw TsaConfigError("the TSA certificate file holds no PEM certificate");
 
   X509* cert = chain.front().get();
