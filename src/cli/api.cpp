@@ -1,5 +1,7 @@
 #include "cli/api.h"
 
+#include <algorithm>
+
 #include "core/decode.h"
 #include "core/parse.h"
 
@@ -92,18 +94,48 @@ core::TsAnswer Api::stamp(const std::string& data, std::chrono::milliseconds wai
   auto answer = core::ts_answer_from_json(j);
   if (!answer) throw MalformedAnswer(target + ": " + answer.error().message, res.body);
   // The server holds ?wait for a limited time; a slow interval needs another look.
-  for (int i = 0; i < polls && !answer->proof; ++i) {
-    std::string location = res.location.empty() ? "/api/v1/ts/" + answer->id + "/" : res.location;
-    if (location.find('?') == std::string::npos) location += "?wait";
-    // Location is absolute under /api; strip the base path the client adds itself.
-    const std::string& base = http_.server().base_path;
-    if (!base.empty() && location.starts_with(base)) location = location.substr(base.size());
-    Json again = get_json(location, wait_timeout);
-    auto parsed = core::ts_answer_from_json(again);
-    if (!parsed) throw MalformedAnswer(location + ": " + parsed.error().message, again.dump());
-    answer = std::move(parsed);
+  if (!answer->proof && polls > 0) {
+    auto again = ts(answer->id, wait_timeout, polls);
+    if (!again) throw MalformedAnswer("the ts " + answer->id + " it accepted is gone", res.body);
+    *answer = std::move(*again);
   }
   return std::move(*answer);
+}
+
+std::optional<core::TsAnswer> Api::ts(const std::string& id, std::chrono::milliseconds wait_timeout,
+                                      int polls) {
+  const std::string target = "/api/v1/ts/" + id + "/?wait";
+  std::optional<core::TsAnswer> answer;
+  for (int i = 0; i < std::max(1, polls) && !(answer && answer->proof); ++i) {
+    HttpResponse res = http_.get(target, wait_timeout);
+    if (res.status == 404) return std::nullopt;
+    if (res.status != 200) throw_api_error(res, target);
+    Json j = parse_body(res.body, target);
+    auto parsed = core::ts_answer_from_json(j);
+    if (!parsed) throw MalformedAnswer(target + ": " + parsed.error().message, res.body);
+    if (parsed->id != id)
+      throw MalformedAnswer(target + ": the server sent ts " + parsed->id + " instead", res.body);
+    answer = std::move(*parsed);
+  }
+  return answer;
+}
+
+std::string Api::rfc3161(const std::string& request_der) {
+  const std::string target = "/api/v1/rfc3161";
+  HttpResponse res = http_.post(target, request_der, "application/timestamp-query");
+  if (res.status != 200) throw_api_error(res, target);
+  if (res.content_type != "application/timestamp-reply")
+    throw MalformedAnswer(
+        target + ": the answer is " + res.content_type + ", not application/timestamp-reply",
+        res.body);
+  return std::move(res.body);
+}
+
+std::string Api::tsa_certificates() {
+  const std::string target = "/api/v1/rfc3161/certs";
+  HttpResponse res = http_.get(target);
+  if (res.status != 200) throw_api_error(res, target);
+  return std::move(res.body);
 }
 
 }  // namespace ink::cli

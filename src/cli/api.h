@@ -53,6 +53,15 @@ class Api {
   // POST /api/v1/ts/?wait, then GET <Location>?wait while the proof is
   // missing (at most `polls` times). The answer may still lack a proof.
   core::TsAnswer stamp(const std::string& data, std::chrono::milliseconds wait_timeout, int polls);
+  // GET /api/v1/ts/<id>/?wait, again while the proof is missing (at most
+  // `polls` times in all). nullopt when there is no such ts (404).
+  std::optional<core::TsAnswer> ts(const std::string& id, std::chrono::milliseconds wait_timeout,
+                                   int polls);
+  // POST /api/v1/rfc3161: a DER TimeStampReq in, the DER TimeStampResp out
+  // (granted or not: the caller reads it; docs/rfc3161.md).
+  std::string rfc3161(const std::string& request_der);
+  // GET /api/v1/rfc3161/certs: the TSA's chain, PEM.
+  std::string tsa_certificates();
 
  private:
   core::Json get_json(const std::string& target,

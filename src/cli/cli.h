@@ -39,6 +39,7 @@ struct StampOptions {
   std::optional<std::filesystem::path> out;
   std::optional<std::filesystem::path> key_file;
   bool together = false;
+  bool rfc3161 = false;  // also an RFC 3161 token per file (FILE.tsr)
   int jobs = 4;
 };
 
@@ -48,6 +49,8 @@ struct VerifyOptions {
   std::optional<std::string> text;
   std::optional<std::filesystem::path> proof;
   std::optional<std::filesystem::path> key_file;
+  std::optional<std::filesystem::path> tsr;       // an RFC 3161 token to check instead
+  std::optional<std::filesystem::path> tsa_cert;  // the TSA root to trust (PEM)
   bool server_given = false;
 };
 

@@ -9,8 +9,10 @@
 
 #include "cli/api.h"
 #include "cli/cli.h"
+#include "cli/command_support.h"
 #include "cli/proof_check.h"
 #include "cli/proof_io.h"
+#include "cli/rfc3161_cmd.h"
 #include "core/client_conventions.h"
 #include "core/compact_string.h"
 #include "core/encoding.h"
@@ -29,13 +31,6 @@ HttpOptions ServerOptions::http(std::ostream& err) const {
   if (!json) h.log = [&err](const std::string& m) { err << "ink: " << m << "\n"; };
   return h;
 }
-
-namespace {
-
-// Thrown inside commands for errors of exit status 2, with a message for people.
-struct UsageOrIoError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 ServerUrl server_url(const ServerOptions& o) {
   auto url = parse_server_url(o.server.empty() ? default_server() : o.server);
@@ -57,10 +52,6 @@ std::string compact_of(const core::TsAnswer& a) {
       core::CompactTs{p.head.authority, p.head.interval.index, a.timestamp, p.a, p.path});
 }
 
-std::string compact_head(const core::SignedHead& h) {
-  return core::format_compact(core::CompactHead{h.authority, h.interval.index, h.mth});
-}
-
 Json steps_json(const core::CheckReport& report) {
   Json steps = Json::array();
   for (const auto& s : report.steps)
@@ -68,11 +59,37 @@ Json steps_json(const core::CheckReport& report) {
   return steps;
 }
 
-// Runs a command body, mapping the edge's exceptions to exit status 2.
-template <class F>
-int guarded(std::ostream& err, F&& body) {
+void print_steps(const core::CheckReport& report, std::ostream& out) {
+  for (const auto& s : report.steps)
+    out << (s.passed ? "ok    " : "FAIL  ") << s.name << ": " << s.message << "\n";
+}
+
+TrustedKeys trusted_keys(const std::optional<fs::path>& key_file, HttpClient* http) {
+  if (key_file) return {load_keys(*key_file), "pinned keys from " + key_file->string()};
   try {
-    return body();
+    return {Api(*http).keys(), "keys fetched from " + http->server().text() +
+                                   " (not pinned: use --key to check offline)"};
+  } catch (const NetworkError& e) {
+    throw NetworkError(std::string(e.what()) +
+                       " (to verify offline, give the service's keys with --key KEYFILE)");
+  }
+}
+
+void check_against_server(core::CheckReport& report, const core::SignedHead& proof_head,
+                          HttpClient& http, std::span<const core::PublicKey> keys) {
+  Api api(http);
+  auto current = api.head(std::nullopt);
+  std::optional<core::ConsistencyProof> consistency;
+  const uint64_t i = proof_head.interval.index;
+  if (current->head.interval.index > i)
+    consistency = api.consistency(i, current->head.interval.index);
+  check_against_head(report, proof_head, current->head, consistency ? &*consistency : nullptr,
+                     keys);
+}
+
+int report_errors(std::ostream& err) {
+  try {
+    throw;
   } catch (const UsageOrIoError& e) {
     err << "ink: " << e.what() << "\n";
   } catch (const NetworkError& e) {
@@ -85,6 +102,12 @@ int guarded(std::ostream& err, F&& body) {
     err << "ink: interrupted\n";
   }
   return kExitError;
+}
+
+namespace {
+
+std::string compact_head(const core::SignedHead& h) {
+  return core::format_compact(core::CompactHead{h.authority, h.interval.index, h.mth});
 }
 
 // ---------------------------------------------------------------- stamp
@@ -117,8 +140,10 @@ void stamp_one(StampJob& job, const StampOptions& o, const ServerUrl& url,
     // The server holds ?wait up to its own limit (30 s by default).
     const auto wait_timeout =
         http.server().tls ? std::chrono::milliseconds(70000) : std::chrono::milliseconds(65000);
+    const auto timeout = std::max(wait_timeout, o.common.http(err).timeout);
     core::TsAnswer answer =
-        api.stamp(job.data, std::max(wait_timeout, o.common.http(err).timeout), 2);
+        o.rfc3161 ? stamp_with_token(http, job.data, token_path_for(job.proof_path), timeout)
+                  : api.stamp(job.data, timeout, 2);
     if (!answer.proof) {
       job.status = kExitError;
       job.message = "the server accepted the timestamp (id " + answer.id +
@@ -169,6 +194,8 @@ int run_stamp(const StampOptions& o, std::ostream& out, std::ostream& err) {
     if (o.text && !o.files.empty()) throw UsageOrIoError("give FILE... or --text, not both");
     if (!o.text && o.files.empty())
       throw UsageOrIoError("nothing to stamp: give FILE... or --text TEXT");
+    if (o.rfc3161 && (o.text || (o.together && o.files.size() > 1)))
+      throw UsageOrIoError("--rfc3161 gets one token per file: not with --text or --together");
     const ServerUrl url = server_url(o.common);
 
     std::vector<StampJob> jobs;
@@ -281,39 +308,14 @@ int run_verify(const VerifyOptions& o, std::ostream& out, std::ostream& err) {
 
     // Keys: pinned from a file (fully offline), else the server's.
     const bool use_server = o.server_given || !o.key_file;
-    std::optional<ServerUrl> url;
     std::unique_ptr<HttpClient> http;
-    if (use_server) {
-      url = server_url(o.common);
-      http = std::make_unique<HttpClient>(*url, o.common.http(err));
-    }
-    std::vector<core::PublicKey> keys;
-    std::string key_source;
-    if (o.key_file) {
-      keys = load_keys(*o.key_file);
-      key_source = "pinned keys from " + o.key_file->string();
-    } else {
-      try {
-        keys = Api(*http).keys();
-      } catch (const NetworkError& e) {
-        throw NetworkError(std::string(e.what()) +
-                           " (to verify offline, give the service's keys with --key KEYFILE)");
-      }
-      key_source = "keys fetched from " + url->text() + " (not pinned: use --key to check offline)";
-    }
+    if (use_server) http = std::make_unique<HttpClient>(server_url(o.common), o.common.http(err));
+    auto [keys, key_source] = trusted_keys(o.key_file, http.get());
 
     core::ProofFile proof;
     core::CheckReport report = check_proof_file(*proof_text, data, what, keys, &proof);
-    if (report.passed() && use_server) {
-      Api api(*http);
-      auto current = api.head(std::nullopt);
-      std::optional<core::ConsistencyProof> consistency;
-      const uint64_t i = proof.timestamp.proof->head.interval.index;
-      if (current->head.interval.index > i)
-        consistency = api.consistency(i, current->head.interval.index);
-      check_against_head(report, proof.timestamp.proof->head, current->head,
-                         consistency ? &*consistency : nullptr, keys);
-    }
+    if (report.passed() && use_server)
+      check_against_server(report, proof.timestamp.proof->head, *http, keys);
 
     const bool valid = report.passed();
     if (o.common.json) {
@@ -329,8 +331,7 @@ int run_verify(const VerifyOptions& o, std::ostream& out, std::ostream& err) {
       }
       out << j.dump(2) << "\n";
     } else {
-      for (const auto& s : report.steps)
-        out << (s.passed ? "ok    " : "FAIL  ") << s.name << ": " << s.message << "\n";
+      print_steps(report, out);
       if (valid) {
         out << "VALID: " << data << " existed at " << proof.timestamp.timestamp << " ("
             << compact_of(proof.timestamp) << "), " << key_source << "\n";
@@ -363,8 +364,7 @@ int run_head(const ServerOptions& o, std::optional<uint64_t> index,
           << "ith        " << core::to_base64(h.interval.ith) << "\n"
           << "mth        " << core::to_base64(h.mth) << "\n"
           << "key        " << h.key << "\n";
-      for (const auto& s : report.steps)
-        out << (s.passed ? "ok    " : "FAIL  ") << s.name << ": " << s.message << "\n";
+      print_steps(report, out);
     }
     if (!report.passed()) {
       err << "ink: head " << h.interval.index << " does not check out ("
@@ -432,13 +432,16 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   stamp_cmd->add_option("-k,--key", stamp_key,
                         "Trusted key file to check the proof against "
                         "(default: the server's keys)");
+  stamp_cmd->add_flag("--rfc3161", stamp.rfc3161,
+                      "Stamp through the server's RFC 3161 TSA: also save the token FILE.tsr "
+                      "beside each proof (check it with ink verify FILE --tsr FILE.tsr)");
   stamp_cmd->add_option("-j,--jobs", stamp.jobs, "Files stamped at once")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
   add_server_options(stamp_cmd, stamp.common);
 
   VerifyOptions verify;
-  std::string verify_text, verify_proof, verify_key;
+  std::string verify_text, verify_proof, verify_key, verify_tsr, verify_tsa_cert;
   std::vector<std::string> verify_files;
   auto* verify_cmd = app.add_subcommand(
       "verify",
@@ -451,6 +454,13 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   verify_cmd->add_option("-k,--key", verify_key,
                          "Trusted key file (JSON of /api/v1/keys, or a PEM public key): "
                          "verify offline");
+  verify_cmd->add_option("--tsr", verify_tsr,
+                         "Check this RFC 3161 token (.tsr, or a bare token) for FILE: the "
+                         "TSA's signature, the imprint, and its ts in the log with its proof "
+                         "(from FILE.ink.json or --proof when there is one, else the server)");
+  verify_cmd->add_option("--tsa-cert", verify_tsa_cert,
+                         "With --tsr: the TSA root to trust, PEM (default: the server's "
+                         "/api/v1/rfc3161/certs)");
   add_server_options(verify_cmd, verify.common);
 
   MonitorOptions monitor;
@@ -516,7 +526,13 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     verify.proof = optional_path(verify_proof);
     verify.key_file = optional_path(verify_key);
     verify.server_given = verify_cmd->count("--server") > 0;
-    return run_verify(verify, out, err);
+    verify.tsr = optional_path(verify_tsr);
+    verify.tsa_cert = optional_path(verify_tsa_cert);
+    if (verify.tsa_cert && !verify.tsr) {
+      err << "ink: --tsa-cert goes with --tsr\n";
+      return kExitError;
+    }
+    return verify.tsr ? run_verify_token(verify, out, err) : run_verify(verify, out, err);
   }
   if (*monitor_cmd) {
     monitor.state_dir = monitor_state;
