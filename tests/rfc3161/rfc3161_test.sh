@@ -195,5 +195,69 @@ PY
     refuses good.pem codesign.key "does not match"
     refuses missing.pem good.key "cannot read the TSA certificate file missing.pem"
     ;;
+  ink_token)
+    # ink stamp --rfc3161 and ink verify --tsr: the token checked as a TSA's
+    # token and then against the log; each kind of bad token fails (exit 1)
+    # at its own step.
+    ink=$INK_BUILD_DIR/src/app/ink
+    head -c 5000 /dev/urandom >F
+    "$ink" stamp --rfc3161 -s "$base" F >stamp.out 2>&1 || fail "ink stamp --rfc3161: $(cat stamp.out)"
+    [ -s F.tsr ] && [ -s F.ink.json ] || fail "no F.tsr or F.ink.json beside F: $(cat stamp.out)"
+    openssl ts -verify -data F -in F.tsr -CAfile "$root_pem" >v.out 2>&1 ||
+      fail "openssl ts -verify of ink's token: $(cat v.out)"
+    "$ink" verify F -s "$base" >plain.out || fail "ink verify of the proof: $(cat plain.out)"
+    "$ink" verify F --tsr F.tsr -s "$base" >online.out || fail "ink verify --tsr: $(cat online.out)"
+    for step in token tsa-signature imprint log-entry ts-hash signature consistency; do
+      grep -q "^ok    $step" online.out || fail "no step $step: $(cat online.out)"
+    done
+    "$ink" key -s "$base" >keys.json
+    "$ink" verify F --tsr F.tsr --key keys.json --tsa-cert "$root_pem" -s http://127.0.0.1:1 \
+      --retries 0 >offline.out 2>&1 && fail "--server given, yet it did not ask it"
+    "$ink" verify F --tsr F.tsr --key keys.json --tsa-cert "$root_pem" >offline.out ||
+      fail "ink verify --tsr offline: $(cat offline.out)"
+    grep -q '^VALID' offline.out || fail "offline: $(cat offline.out)"
+    mv F.ink.json kept.json  # now the log entry comes from the server
+    "$ink" verify F --tsr F.tsr --tsa-cert "$root_pem" -s "$base" >fetched.out ||
+      fail "ink verify --tsr without a proof file: $(cat fetched.out)"
+
+    invalid() {  # invalid STEP ARGS...: exit 1, the step named
+      local step=$1 rc=0; shift
+      "$ink" verify "$@" >bad.out 2>&1 || rc=$?
+      [ "$rc" = 1 ] || fail "exit $rc, not 1, for $*: $(cat bad.out)"
+      grep -q "^FAIL  $step" bad.out || fail "not failed at $step: $(cat bad.out)"
+      echo "ok: $step fails for $*"
+    }
+    cp F G && echo changed >>G
+    invalid imprint G --tsr F.tsr -s "$base"
+    python3 - F F.tsr <<'PY'  # one bit of the imprint inside the signed TSTInfo
+import hashlib, sys
+data = open(sys.argv[1], "rb").read(); tsr = bytearray(open(sys.argv[2], "rb").read())
+at = tsr.find(hashlib.sha512(data).digest()); assert at > 0
+tsr[at + 10] ^= 1; open("flipped.tsr", "wb").write(tsr)
+PY
+    invalid tsa-signature F --tsr flipped.tsr -s "$base"
+    # Another TSA key signs a token for F with the serial of F's ts.
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -noenc -days 1 \
+      -subj "/CN=another tsa" -addext "extendedKeyUsage=critical,timeStamping" \
+      -keyout other.key -out other.pem 2>/dev/null
+    serial=$(reply_text F.tsr | sed -n 's/^Serial number: 0x//p')
+    printf '[ tsa ]\ndefault_tsa = t\n[ t ]\nserial = ./serial\nsigner_digest = sha256\n%s\n%s\n%s\n' \
+      'default_policy = 1.2.3.4' 'digests = sha512' 'ess_cert_id_alg = sha256' >tsa.cnf
+    echo "$serial" >serial
+    openssl ts -query -sha512 -cert -data F -out F.tsq 2>/dev/null
+    openssl ts -reply -config tsa.cnf -queryfile F.tsq -signer other.pem -inkey other.key \
+      -out other.tsr 2>/dev/null || fail "openssl ts -reply with another key"
+    invalid tsa-signature F --tsr other.tsr -s "$base"
+    # Our own TSA key, misused: a token for F naming the ts of another file.
+    head -c 100 /dev/urandom >H
+    "$ink" stamp --rfc3161 -s "$base" H >/dev/null 2>&1 || fail "ink stamp --rfc3161 H"
+    reply_text H.tsr | sed -n 's/^Serial number: 0x//p' >serial
+    openssl ts -reply -config tsa.cnf -queryfile F.tsq -signer "$chain_pem" \
+      -inkey "$INK_VAR_DIR/keys/tsa-key.pem" -chain "$chain_pem" -out misused.tsr 2>/dev/null ||
+      fail "openssl ts -reply with the TSA key"
+    invalid log-entry F --tsr misused.tsr -s "$base"
+    "$ink" stamp --rfc3161 --text hi -s "$base" >/dev/null 2>&1 && fail "--rfc3161 with --text"
+    echo "ok: ink stamp --rfc3161 and ink verify --tsr"
+    ;;
   *) fail "unknown case $case_name" ;;
 esac
