@@ -5,10 +5,11 @@
 //
 //   1. durable submissions (POST /ts/ answered after COMMIT) through nginx and
 //      directly, against nginx's own static answer, many keep-alive connections;
-//   2. W held `wait` requests plus S WebSocket subscribers on one backend:
+//   2. RFC 3161 tokens (POST /tsa) through nginx beside durable POSTs;
+//   3. W held `wait` requests plus S WebSocket subscribers on one backend:
 //      RSS per held connection, and the time from the head's announcement
 //      until the last waiter and the last subscriber have it;
-//   3. random `x in y` proof reads on a main tree of N intervals, whose rows
+//   4. random `x in y` proof reads on a main tree of N intervals, whose rows
 //      are computed here with core::CompactRange and COPYed into a fresh
 //      database (not produced by running the worker N times).
 
@@ -16,6 +17,7 @@
 #include <utility>  // before Asio's coroutine headers (Boost 1.74)
 // clang-format on
 #include <libpq-fe.h>
+#include <openssl/objects.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -53,6 +55,7 @@
 #include "core/proof_plan.h"
 #include "core/protocol.h"
 #include "core/record_hash.h"
+#include "rfc3161/token.h"
 #include "store/schema.h"
 #include "support/test_env.h"
 
@@ -80,7 +83,7 @@ struct Options {
   uint64_t intervals = 1000000;
   double proof_seconds = 8;
   bool keep = false;  // leave the stack's folder (logs) behind
-  std::string only;   // "throughput", "held" or "proofs": run just that part
+  std::string only;   // "throughput", "rfc3161", "held" or "proofs": run just that part
 };
 
 std::string shell_quote(const std::string& s) { return "'" + s + "'"; }
@@ -243,6 +246,12 @@ LoadFigures load(const Options& o, int port, const std::vector<std::string>& req
 std::string post_request(const std::string& target, const std::string& body) {
   return "POST " + target + " HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n" +
          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+// An RFC 3161 request (docs/rfc3161.md): a DER TimeStampReq.
+std::string token_request(const std::string& target, const std::string& der) {
+  return "POST " + target +
+         " HTTP/1.1\r\nHost: bench\r\nContent-Type: application/timestamp-query\r\n" +
+         "Content-Length: " + std::to_string(der.size()) + "\r\n\r\n" + der;
 }
 std::string get_request(const std::string& target) {
   return "GET " + target + " HTTP/1.1\r\nHost: bench\r\n\r\n";
@@ -706,7 +715,7 @@ int main(int argc, char** argv) {
       std::cout
           << "backend_bench [--seconds S] [--connections C] [--client-threads T]\n"
              "  [--waiters W] [--subscribers S] [--intervals N] [--proof-seconds S] [--keep]\n"
-             "  [--only throughput|held|proofs]\n";
+             "  [--only throughput|rfc3161|held|proofs]\n";
       return 0;
     } else {
       std::cerr << "backend_bench: ignoring " << a << "\n";  // make bench passes flags to all
@@ -767,6 +776,33 @@ int main(int argc, char** argv) {
           fig_health_proxy.per_second / fig_static.per_second,
           fig_proxy.per_second / fig_health_proxy.per_second,
           fig_direct.per_second / fig_health_direct.per_second);
+    }
+
+    if (part("rfc3161")) {
+      // Tokens (sign after the shared group commit) beside durable POSTs, in
+      // one run: distinct SHA-256 imprints asking for the certificates.
+      std::vector<std::string> tokens;
+      for (int i = 0; i < 256; ++i) {
+        const auto imprint = ink::core::sha3_256(ink::core::as_bytes("bench " + std::to_string(i)));
+        tokens.push_back(token_request(
+            "/tsa", ink::rfc3161::make_request(
+                        NID_sha256,
+                        std::string_view(reinterpret_cast<const char*>(imprint.data()), 32), "")));
+      }
+      auto body = std::string("{\"data\":\"sha512:") + std::string(128, 'a') + "\"}";
+      load(o, stack.proxy_port, tokens, 1);  // warm-up
+      auto fig_post = load(o, stack.proxy_port, {post_request("/api/v1/ts/", body)}, o.seconds);
+      auto fig_tokens = load(o, stack.proxy_port, tokens, o.seconds);
+      std::printf("\n%-44s %12s %9s %9s %8s %8s\n", "RFC 3161", "req/s", "p50 ms", "p99 ms", "ok",
+                  "failed");
+      auto row = [](const char* name, const LoadFigures& f) {
+        std::printf("%-44s %12.0f %9.2f %9.2f %8llu %8llu\n", name, f.per_second, f.p50_ms,
+                    f.p99_ms, (unsigned long long)f.ok, (unsigned long long)f.failed);
+      };
+      row("POST /api/v1/ts/ through nginx (durable)", fig_post);
+      row("POST /tsa through nginx (token, durable)", fig_tokens);
+      std::printf("ratio tokens / durable POST: %.2f (goal >= 0.8)\n",
+                  fig_tokens.per_second / fig_post.per_second);
     }
 
     if (part("held")) {
