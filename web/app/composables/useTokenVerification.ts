@@ -3,17 +3,20 @@
 // (protocol/tsr.ts), then its ts proof with the imprint as data, through the
 // page's ordinary proof verification (useVerification).
 import { fromHex, makeProofFile, utf8 } from '~~/protocol/ink'
-import { TOKEN_STEP_ORDER, checkToken, createImprintHasher, imprintOf, type ImprintAlgorithm, type Token, type TokenStep } from '~~/protocol/tsr'
+// protocol/tsr.ts brings pkijs (some 400 kB): loaded only when a token is verified.
+import type { ImprintAlgorithm, Token, TokenStep } from '~~/protocol/tsr'
 import type { DocumentValue } from '~/components/DocumentInput.vue'
 import type { Problem, useVerification } from '~/composables/useVerification'
+
+type Tsr = typeof import('~~/protocol/tsr')
 
 export type ShownTokenStep = TokenStep | { id: TokenStep['id']; status: 'pending'; reason?: string; detail?: TokenStep['detail'] }
 
 const CHUNK = 8 * 1024 * 1024
 
 /** A file's digest, read in chunks (a token's algorithm need not be the SHA-512 already computed). */
-async function digestOfFile(algorithm: ImprintAlgorithm, file: Blob): Promise<Uint8Array> {
-  const hasher = await createImprintHasher(algorithm)
+async function digestOfFile(tsr: Tsr, algorithm: ImprintAlgorithm, file: Blob): Promise<Uint8Array> {
+  const hasher = await tsr.createImprintHasher(algorithm)
   hasher.init()
   for (let offset = 0; offset < file.size; offset += CHUNK) hasher.update(new Uint8Array(await file.slice(offset, offset + CHUNK).arrayBuffer()))
   return hasher.digest('binary')
@@ -45,10 +48,10 @@ export function useTokenVerification(v: ReturnType<typeof useVerification>) {
   }
 
   /** The document's digest with the token's algorithm: the SHA-512 already computed, else read again. */
-  async function digestOf(algorithm: ImprintAlgorithm, doc: DocumentValue): Promise<Uint8Array> {
-    if (doc.kind === 'text') return imprintOf(algorithm, utf8.encode(doc.text))
+  async function digestOf(tsr: Tsr, algorithm: ImprintAlgorithm, doc: DocumentValue): Promise<Uint8Array> {
+    if (doc.kind === 'text') return tsr.imprintOf(algorithm, utf8.encode(doc.text))
     if (algorithm === 'sha512' && doc.data?.startsWith('sha512:')) return fromHex(doc.data.slice('sha512:'.length))
-    return digestOfFile(algorithm, doc.blobs![0]!)
+    return digestOfFile(tsr, algorithm, doc.blobs![0]!)
   }
 
   /** Runs the token's steps and then, when they hold, the proof's. */
@@ -61,12 +64,13 @@ export function useTokenVerification(v: ReturnType<typeof useVerification>) {
       return
     }
     running.value = true
-    steps.value = TOKEN_STEP_ORDER.map((id) => ({ id, status: 'pending' }))
+    steps.value = (['token', 'tsa-signature', 'imprint', 'log-entry'] as const).map((id) => ({ id, status: 'pending' }))
     try {
-      const r = await checkToken({
+      const tsr = await import('~~/protocol/tsr')
+      const r = await tsr.checkToken({
         der,
         certificatesPem: fetchTsaCertificates,
-        digest: (algorithm) => digestOf(algorithm, doc),
+        digest: (algorithm) => digestOf(tsr, algorithm, doc),
         findTs: async (id) => {
           const answer = await fetchTimestamp(id, true)
           if (answer.ok) return answer.value
