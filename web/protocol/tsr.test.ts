@@ -109,6 +109,7 @@ beforeAll(() => {
   reply('ink', 'sha1.tsq', 'refused.tsr', '02')
   writeFileSync(file('long'), '')
   reply('ink', 'F.tsq', 'long.tsr', 'ff0123456789abcdef0123456789abcdef')
+  reply('ink', 'F.tsq', 'high.tsr', 'fffffffffffffffffffffffffffffffe')
   chainPem = text('ink-tsa.pem') + text('ink-root.pem')
 })
 
@@ -135,6 +136,12 @@ describe('readToken', () => {
     expect(token.imprintAlgorithm).toBe('sha512')
     expect(token.policy).toBe('1.2.3.4')
     expect(token.nonce).not.toBeNull()
+  })
+
+  it('reads a 128-bit serial with its high bit set (a DER INTEGER with a leading zero byte) as a ts id', () => {
+    const { token } = read('high.tsr')
+    expect(token.serialHex).toBe('f'.repeat(32))
+    expect(token.id).toBe('ffffffff-ffff-ffff-ffff-ffffffffffff')
   })
 
   it('reads a bare token the same as its reply', () => {
