@@ -426,8 +426,11 @@ export async function checkToken(inputs: TokenCheckInputs): Promise<TokenCheck> 
   steps.push({ id: 'token', status: 'pass', detail: { serial: token.serialHex, id: token.id, genTime: token.timestamp, algorithm: token.imprintAlgorithm } })
 
   const pem = await inputs.certificatesPem()
-  if (pem === null) steps.push({ id: 'tsa-signature', status: 'unchecked', reason: 'certificates_unreachable' })
-  else {
+  if (pem === null) {
+    // Never a verdict without the signature: stop, as for a failure.
+    steps.push({ id: 'tsa-signature', status: 'unchecked', reason: 'certificates_unreachable' })
+    return done(token, data)
+  } else {
     const problem = await checkTokenSignature(read, pem)
     if (problem) {
       steps.push({ id: 'tsa-signature', status: 'fail', detail: { problem } })
