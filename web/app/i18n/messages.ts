@@ -142,6 +142,12 @@ const en = {
   'verify.keysUnreachable':
     "The service's key list could not be fetched: the signature is checked with the keys this browser remembers or that you give below.",
   'verify.downloadFetched': 'Download this proof (.json)',
+  'verify.tsrDrop': 'Optional: an RFC 3161 token of this service (.tsr) for the document. Drop it here, or',
+  'verify.tsrHint': "With a token, no proof is needed: its log entry is fetched from the service by the token's serial number.",
+  'verify.tsrResult': 'RFC 3161 token',
+  'verify.tsrFailed': 'The token does not hold, at: {step}.',
+  'verify.tsrSays': 'The token says the document existed at {time} UTC; it names timestamp {id}, whose proof follows.',
+  'verify.tsrOneDocument': 'A token stamps one document: give one file, or the text.',
   'keys.title': 'Trusted keys',
   'keys.lead':
     'Public keys this browser has seen from the service or that you gave it, kept on this device. They let a proof verify offline. Give the key file that ink key writes, or paste a key (JSON, PEM, base64 or hex).',
@@ -272,6 +278,35 @@ const en = {
   'step.consistency.unreachable': 'The service could not be reached; the offline checks above still hold.',
   'step.consistency.current_head_failed': 'Not checked: the current head itself did not check out.',
   'step.consistency.unchecked': 'Not checked.',
+  'step.token.title': 'The token is one of this service',
+  'step.token.pass': 'A granted token: serial number {serial} names timestamp {id}, genTime {genTime}, imprint {algorithm}.',
+  'step.token.fail': 'This is not a usable RFC 3161 token.',
+  'step.token.not_der': 'The file is not one DER TimeStampResp or TimeStampToken.',
+  'step.token.not_token': 'The file is DER, but not a time-stamp token.',
+  'step.token.no_token': 'The reply is granted but carries no token.',
+  'step.token.no_tstinfo': 'The token holds no readable TSTInfo.',
+  'step.token.bad_gentime': "The token's genTime is not a UTC time with at most six fraction digits.",
+  'step.token.refused': 'The reply is a refusal (status {status}), not a token. {text}',
+  'step.token.serial_too_long': "The serial number {serial} is longer than 128 bits: it names no timestamp, the token is not from this log's TSA.",
+  'step.token.unknown_digest': "The imprint is a digest ({oid}) this TSA never certifies: the token is not from this log's TSA.",
+  'step.tsa-signature.title': "Signed by the service's TSA",
+  'step.tsa-signature.pass': 'The token is signed by a time-stamping certificate of the TSA root the service publishes.',
+  'step.tsa-signature.fail':
+    "The token's signature does not hold for the service's TSA certificates ({problem}): it was changed, or another TSA key signed it.",
+  'step.tsa-signature.certificates_unreachable': "The service's TSA certificates could not be fetched; the signature was not checked.",
+  'step.tsa-signature.unchecked': 'Not checked.',
+  'step.imprint.title': 'The token stamps this document',
+  'step.imprint.pass': "The document has the token's imprint ({data}).",
+  'step.imprint.fail': "This is not the document the token stamped: its {algorithm} digest is {digest}, the token's imprint is {imprint}.",
+  'step.log-entry.title': 'The log holds the token',
+  'step.log-entry.pass': "Timestamp {id} is the token's log entry, at the token's genTime {genTime}.",
+  'step.log-entry.fail': 'The token does not match its log entry.',
+  'step.log-entry.missing': 'The log has no timestamp {id}: a token the log does not hold is evidence that the TSA key was misused.',
+  'step.log-entry.other_id': 'The service answered with timestamp {other}, but the token names {id}.',
+  'step.log-entry.other_time':
+    "Timestamp {id} is at {timestamp} but the token's genTime is {genTime}: the token does not match its log entry (evidence of misuse of the TSA key).",
+  'step.log-entry.unreachable': 'The service could not be reached to fetch timestamp {id}.',
+  'step.log-entry.unchecked': 'Not checked.',
 }
 
 export type MessageKey = keyof typeof en
@@ -417,6 +452,12 @@ const de: Record<MessageKey, string> = {
   'verify.keysUnreachable':
     'Die Schlüsselliste des Dienstes war nicht abrufbar: die Signatur wird mit den Schlüsseln geprüft, die dieser Browser kennt oder die Sie unten angeben.',
   'verify.downloadFetched': 'Diesen Nachweis herunterladen (.json)',
+  'verify.tsrDrop': 'Optional: ein RFC-3161-Zeitstempel dieses Dienstes (.tsr) zum Dokument. Hierher ziehen, oder',
+  'verify.tsrHint': 'Mit einem Zeitstempel braucht es keinen Nachweis: sein Protokolleintrag wird über die Seriennummer des Zeitstempels vom Dienst geholt.',
+  'verify.tsrResult': 'RFC-3161-Zeitstempel',
+  'verify.tsrFailed': 'Der Zeitstempel hält nicht, bei: {step}.',
+  'verify.tsrSays': 'Laut Zeitstempel existierte das Dokument am {time} UTC; er nennt den Zeitstempel {id}, dessen Nachweis folgt.',
+  'verify.tsrOneDocument': 'Ein Zeitstempel gilt einem Dokument: geben Sie eine Datei oder den Text an.',
   'keys.title': 'Vertrauenswürdige Schlüssel',
   'keys.lead':
     'Öffentliche Schlüssel, die dieser Browser vom Dienst gesehen oder von Ihnen bekommen hat, gespeichert auf diesem Gerät. Mit ihnen lässt sich ein Nachweis offline prüfen. Geben Sie die Schlüsseldatei von ink key an oder fügen Sie einen Schlüssel ein (JSON, PEM, Base64 oder Hex).',
@@ -552,6 +593,38 @@ const de: Record<MessageKey, string> = {
   'step.consistency.unreachable': 'Der Dienst war nicht erreichbar; die Offline-Prüfungen oben gelten weiterhin.',
   'step.consistency.current_head_failed': 'Nicht geprüft: der aktuelle Kopf selbst besteht die Prüfung nicht.',
   'step.consistency.unchecked': 'Nicht geprüft.',
+  'step.token.title': 'Der Zeitstempel stammt von diesem Dienst',
+  'step.token.pass': 'Ein gewährter Zeitstempel: Seriennummer {serial} nennt den Zeitstempel {id}, genTime {genTime}, Prüfsumme {algorithm}.',
+  'step.token.fail': 'Das ist kein brauchbarer RFC-3161-Zeitstempel.',
+  'step.token.not_der': 'Die Datei ist keine einzelne DER-TimeStampResp und kein TimeStampToken.',
+  'step.token.not_token': 'Die Datei ist DER, aber kein Zeitstempel.',
+  'step.token.no_token': 'Die Antwort ist gewährt, enthält aber keinen Zeitstempel.',
+  'step.token.no_tstinfo': 'Der Zeitstempel enthält keine lesbare TSTInfo.',
+  'step.token.bad_gentime': 'Die genTime des Zeitstempels ist keine UTC-Zeit mit höchstens sechs Nachkommastellen.',
+  'step.token.refused': 'Die Antwort ist eine Ablehnung (Status {status}), kein Zeitstempel. {text}',
+  'step.token.serial_too_long':
+    'Die Seriennummer {serial} ist länger als 128 Bit: sie nennt keinen Zeitstempel, der Token stammt nicht von der TSA dieses Protokolls.',
+  'step.token.unknown_digest': 'Die Prüfsumme ist ein Hash ({oid}), den diese TSA nie bestätigt: der Token stammt nicht von der TSA dieses Protokolls.',
+  'step.tsa-signature.title': 'Von der TSA des Dienstes signiert',
+  'step.tsa-signature.pass': 'Der Zeitstempel ist von einem Zeitstempel-Zertifikat unter der TSA-Wurzel signiert, die der Dienst veröffentlicht.',
+  'step.tsa-signature.fail':
+    'Die Signatur des Zeitstempels hält für die TSA-Zertifikate des Dienstes nicht ({problem}): er wurde verändert, oder ein anderer TSA-Schlüssel hat ihn signiert.',
+  'step.tsa-signature.certificates_unreachable': 'Die TSA-Zertifikate des Dienstes waren nicht abrufbar; die Signatur wurde nicht geprüft.',
+  'step.tsa-signature.unchecked': 'Nicht geprüft.',
+  'step.imprint.title': 'Der Zeitstempel gilt diesem Dokument',
+  'step.imprint.pass': 'Das Dokument hat die Prüfsumme des Zeitstempels ({data}).',
+  'step.imprint.fail':
+    'Das ist nicht das Dokument, das der Zeitstempel bestätigt: sein {algorithm}-Hash ist {digest}, die Prüfsumme im Zeitstempel ist {imprint}.',
+  'step.log-entry.title': 'Das Protokoll enthält den Zeitstempel',
+  'step.log-entry.pass': 'Zeitstempel {id} ist der Protokolleintrag des Tokens, zu seiner genTime {genTime}.',
+  'step.log-entry.fail': 'Der Zeitstempel passt nicht zu seinem Protokolleintrag.',
+  'step.log-entry.missing':
+    'Das Protokoll hat keinen Zeitstempel {id}: ein Token, den das Protokoll nicht enthält, belegt einen Missbrauch des TSA-Schlüssels.',
+  'step.log-entry.other_id': 'Der Dienst antwortete mit Zeitstempel {other}, der Token nennt aber {id}.',
+  'step.log-entry.other_time':
+    'Zeitstempel {id} liegt bei {timestamp}, die genTime des Tokens ist aber {genTime}: der Token passt nicht zu seinem Protokolleintrag (Beleg für einen Missbrauch des TSA-Schlüssels).',
+  'step.log-entry.unreachable': 'Der Dienst war nicht erreichbar, um Zeitstempel {id} zu holen.',
+  'step.log-entry.unchecked': 'Nicht geprüft.',
 }
 
 export const messages: Record<Locale, Record<MessageKey, string>> = { en, de }
