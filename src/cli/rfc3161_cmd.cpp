@@ -136,7 +136,10 @@ int run_verify_token(const VerifyOptions& o, std::ostream& out, std::ostream& er
     in.what = o.text ? "The text" : "The file " + o.files.front().string();
     in.input_digest = [&](int nid) { return input_digest(o, nid); };
     in.find_ts = [&](const std::string& id) -> std::optional<core::TsAnswer> {
-      if (proof) return proof->timestamp;
+      // FILE.ink.json may be the proof of another stamp of FILE: then the
+      // server has the token's ts. A proof named with --proof is used as given.
+      if (proof && (proof->timestamp.id == id || o.proof || !http)) return proof->timestamp;
+      proof_path.reset();  // not the source of the log entry
       return Api(*http).ts(id, std::chrono::milliseconds(65000), 2);
     };
     in.keys = keys;

@@ -219,6 +219,10 @@ PY
     mv F.ink.json kept.json  # now the log entry comes from the server
     "$ink" verify F --tsr F.tsr --tsa-cert "$root_pem" -s "$base" >fetched.out ||
       fail "ink verify --tsr without a proof file: $(cat fetched.out)"
+    # F.ink.json of another, ordinary stamp of F: the token's ts comes from the server.
+    "$ink" stamp -s "$base" F >/dev/null 2>&1 || fail "ink stamp F"
+    "$ink" verify F --tsr F.tsr -s "$base" >other.out ||
+      fail "ink verify --tsr beside the proof of another stamp: $(cat other.out)"
 
     invalid() {  # invalid STEP ARGS...: exit 1, the step named
       local step=$1 rc=0; shift
@@ -229,6 +233,7 @@ PY
     }
     cp F G && echo changed >>G
     invalid imprint G --tsr F.tsr -s "$base"
+    invalid log-entry F --tsr F.tsr --proof F.ink.json -s "$base"  # a proof of another ts, named
     python3 - F F.tsr <<'PY'  # one bit of the imprint inside the signed TSTInfo
 import hashlib, sys
 data = open(sys.argv[1], "rb").read(); tsr = bytearray(open(sys.argv[2], "rb").read())
