@@ -3,9 +3,9 @@
 # offending lines:
 #   * src/core is pure: no Asio/Beast, libpq, hiredis, spdlog or system I/O
 #     headers, and its CMake target links OpenSSL's libcrypto and nlohmann-json only;
-#   * Beast is included only by src/server and src/cli (and tests, bench);
+#   * Beast is included only by src/server, src/cli and src/ops (and tests, bench);
 #   * nothing includes src/app (main() files);
-#   * src/store, src/pubsub do not include src/server, src/worker or src/cli.
+#   * src/store, src/pubsub do not include src/server, src/worker, src/cli or src/ops.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -20,13 +20,13 @@ core_links=$(sed -n 's/.*target_link_libraries(ink_core \(.*\))/\1/p' src/core/C
 [ "$core_links" = "PUBLIC OpenSSL::Crypto nlohmann_json::nlohmann_json" ] ||
   fail "ink_core must link libcrypto and nlohmann-json only, not: $core_links"
 
-beast=$(grep -rln '#include *<boost/beast' src | grep -vE '^src/(server|cli)/' || true)
-[ -z "$beast" ] || fail "Beast outside src/server and src/cli:" $beast
+beast=$(grep -rln '#include *<boost/beast' src | grep -vE '^src/(server|cli|ops)/' || true)
+[ -z "$beast" ] || fail "Beast outside src/server, src/cli and src/ops (the worker's metrics endpoint):" $beast
 
 app=$(grep -rnE '#include *"app/' src tests bench || true)
 [ -z "$app" ] || fail "nothing includes src/app:" "$app"
 
-upward=$(grep -rnE '#include *"(server|worker|cli|audit)/' src/store src/pubsub src/core || true)
+upward=$(grep -rnE '#include *"(server|worker|cli|audit|ops)/' src/store src/pubsub src/core || true)
 [ -z "$upward" ] || fail "store, pubsub and core must not include the layers above them:" "$upward"
 
 [ $failed = 0 ] && echo "layering: ok"

@@ -26,8 +26,9 @@ if [ -f "$dir/stack.env" ]; then
   mkdir -p "$dir"
 fi
 
-# Six consecutive free ports: proxy, web, two backends, PostgreSQL, Redis.
-first=$(listen_ports 6)
+# Seven consecutive free ports: proxy, web, two backends, PostgreSQL, Redis,
+# the worker's metrics.
+first=$(listen_ports 7)
 base=$((first + 2))
 export PG_PORT=$((first + 4)) REDIS_PORT=$((first + 5))
 cat >"$dir/stack.env" <<EOT
@@ -42,7 +43,14 @@ INK_WAIT_SECONDS=${INK_WAIT_SECONDS:-10}
 INK_PROXY_RATE=${INK_PROXY_RATE:-20}
 INK_PROXY_BURST=${INK_PROXY_BURST:-200}
 INK_NGINX_WORKERS=1
+INK_WORKER_METRICS_LISTEN=127.0.0.1:$((first + 6))
+INK_CLOCK_POLICY=enforce
+INK_CLOCK_STATE_FILE=$dir/clock.json
 EOT
+# The clock state comes from a file the tests can change (tests/ops): the
+# machine's own clock may well be unsynchronised, and enforce would then
+# refuse every stamp.
+echo '{"synchronized": true, "max_error_seconds": 0.01}' >"$dir/clock.json"
 # The backends' own limit well above nginx's, so a 429 in the end-to-end tests
 # is nginx's (the backends' limiter has tests of its own).
 INK_RATE_LIMIT=${INK_RATE_LIMIT:-1000:2000}

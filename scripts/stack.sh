@@ -34,6 +34,7 @@ INK_PROXY_BURST=${INK_PROXY_BURST:-100}
 INK_NGINX_WORKERS=${INK_NGINX_WORKERS:-auto}
 INK_NGINX_ACCESS_LOG=${INK_NGINX_ACCESS_LOG:-off}
 INK_WEB=${INK_WEB:-1}
+INK_WORKER_METRICS_LISTEN=${INK_WORKER_METRICS_LISTEN:-127.0.0.1:9464}
 mkdir -p "$INK_VAR_DIR"
 INK_VAR_DIR=$(cd "$INK_VAR_DIR" && pwd)
 INK_KEY_PATH=${INK_KEY_PATH:-$INK_VAR_DIR/keys/ink-ed25519.pem}
@@ -245,7 +246,8 @@ do_up() {
     INK_INTERVAL="$INK_INTERVAL" INK_RETENTION_HOURS="$INK_RETENTION_HOURS"
     INK_WAIT_SECONDS="$INK_WAIT_SECONDS" INK_KEY_PATH="$INK_KEY_PATH")
   make_tsa_keys
-  start worker "$logs/worker.log" "${common[@]}" "$bin/ink-worker"
+  start worker "$logs/worker.log" "${common[@]}" INK_WORKER_METRICS_LISTEN="$INK_WORKER_METRICS_LISTEN" \
+    "$bin/ink-worker"
   local i
   for i in $(seq 1 "$INK_BACKENDS"); do start_backend "$i"; done
   if [ "$INK_WEB" = 1 ] && [ -f "$root/web/.output/server/index.mjs" ]; then
@@ -285,6 +287,57 @@ do_status() {
   else
     echo "not ready at $url"
   fi
+  log_status
+}
+
+# The figures a person asks first, from backend 1's and the worker's metrics.
+log_status() {
+  local backend worker ready
+  backend=$(curl -fsS --max-time 3 "http://127.0.0.1:$INK_BACKEND_BASE_PORT/api/metrics" 2>/dev/null || true)
+  worker=$(curl -fsS --max-time 3 "http://$INK_WORKER_METRICS_LISTEN/metrics" 2>/dev/null || true)
+  ready=$(curl -sS --max-time 3 "http://127.0.0.1:$INK_BACKEND_BASE_PORT/api/ready" 2>/dev/null || true)
+  BACKEND_METRICS=$backend WORKER_METRICS=$worker READY=$ready INTERVAL=$INK_INTERVAL python3 - <<'PY'
+import json, math, os, time
+
+def series(text):
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#") and "{" not in line:
+            name, _, value = line.partition(" ")
+            try:
+                out[name] = float(value)
+            except ValueError:
+                pass
+    return out
+
+b, w = series(os.environ["BACKEND_METRICS"]), series(os.environ["WORKER_METRICS"])
+known = lambda m, k: k in m and not math.isnan(m[k])
+if known(b, "ink_newest_interval") and known(b, "ink_newest_head_timestamp_seconds"):
+    at = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(b["ink_newest_head_timestamp_seconds"]))
+    age = b["ink_head_age_seconds"]
+    late = "  LATE: more than 3 intervals" if age > 3 * float(os.environ["INTERVAL"]) else ""
+    print(f"newest head: {int(b['ink_newest_interval'])}, closed {at}, {age:.1f} s ago{late}")
+else:
+    print("newest head: unknown (backend 1 has no metrics)")
+if not w:
+    print("worker role: unknown, no metrics (not running, or INK_WORKER_METRICS_LISTEN differs)")
+else:
+    role = "active (holds the worker lock)" if w.get("ink_worker_role") == 1 else "standby"
+    print(f"worker role: {role}, {int(w.get('ink_worker_intervals_total', 0))} intervals closed since it started")
+m = b or w
+if m:
+    sync = "synchronised" if m.get("ink_clock_synchronized") == 1 else "NOT synchronised"
+    policy = "enforce" if m.get("ink_clock_enforced") == 1 else "warn"
+    print(f"clock: {sync}, max error {m.get('ink_clock_max_error_seconds', float('nan')):.3g} s"
+          f" (bound {m.get('ink_clock_error_bound_seconds', float('nan')):.3g} s, policy {policy})")
+    try:
+        ready = json.loads(os.environ["READY"])
+        why = ready.get("clock") or (ready.get("message") if "clock" in ready.get("message", "") else "")
+        if why:
+            print(f"clock problem: {why}")
+    except ValueError:
+        pass
+PY
 }
 
 case "${1:-}" in

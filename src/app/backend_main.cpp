@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <sstream>
 
+#include "ops/logging.h"
 #include "server/backend.h"
 
 int main(int argc, char** argv) {
@@ -80,8 +81,23 @@ int main(int argc, char** argv) {
                  "on shutdown, keep-alive connections between requests stay open this long")
       ->envname("INK_DRAIN_IDLE_SECONDS")
       ->capture_default_str();
-  app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error")
+  app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error, critical")
       ->envname("INK_LOG_LEVEL")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+      ->capture_default_str();
+  app.add_option("--log-format", c.log_format, "text (for people) or json (one object per line)")
+      ->envname("INK_LOG_FORMAT")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  app.add_option("--clock-policy", c.clock_policy,
+                 "warn: log a clock that is off; enforce: also refuse new timestamps")
+      ->envname("INK_CLOCK_POLICY")
+      ->check(CLI::IsMember({"warn", "enforce"}))
+      ->capture_default_str();
+  app.add_option("--max-clock-error", c.max_clock_error_seconds,
+                 "seconds of clock error tolerated (kernel maxerror, chrony and database offsets)")
+      ->envname("INK_MAX_CLOCK_ERROR")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_option("--tsa-cert", c.tsa_cert,
                  "RFC 3161 TSA certificate chain (PEM, signing certificate first)")
@@ -109,7 +125,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bad --rate-limit %s: want RATE or RATE:BURST\n", rate.c_str());
     return 2;
   }
-  spdlog::set_level(spdlog::level::from_str(c.log_level));
+  ink::ops::configure_logging("ink-backend", c.log_level, c.log_format);
 
   // Many held connections: use every descriptor the system allows.
   rlimit limit{};

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "audit/audit.h"
+#include "ops/logging.h"
 #include "worker/key_file.h"
 #include "worker/worker.h"
 
@@ -19,6 +20,7 @@ void on_signal(int) { g_stop = true; }
 int main(int argc, char** argv) {
   ink::worker::WorkerConfig config;
   std::string log_level = "info";
+  std::string log_format = "text";
   bool audit = false;
   CLI::App app{
       "unchanging.ink worker: sequences timestamps into intervals and signs main tree heads"};
@@ -56,6 +58,24 @@ int main(int argc, char** argv) {
       ->envname("INK_LOG_LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
       ->capture_default_str();
+  app.add_option("--log-format", log_format, "text (for people) or json (one object per line)")
+      ->envname("INK_LOG_FORMAT")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  app.add_option("--metrics-listen", config.metrics_listen,
+                 "loopback host:port of the worker's /metrics (empty: none)")
+      ->envname("INK_WORKER_METRICS_LISTEN")
+      ->capture_default_str();
+  app.add_option("--clock-policy", config.clock_policy,
+                 "warn: log a clock that is off; enforce: also close no interval meanwhile")
+      ->envname("INK_CLOCK_POLICY")
+      ->check(CLI::IsMember({"warn", "enforce"}))
+      ->capture_default_str();
+  app.add_option("--max-clock-error", config.max_clock_error_seconds,
+                 "seconds of clock error tolerated (kernel maxerror, chrony and database offsets)")
+      ->envname("INK_MAX_CLOCK_ERROR")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   if (audit) {
@@ -66,8 +86,7 @@ int main(int argc, char** argv) {
     return ink::audit::run_audit(audit_config, std::cout);
   }
 
-  spdlog::set_level(spdlog::level::from_str(log_level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %^%l%$ ink-worker %v", spdlog::pattern_time_type::utc);
+  ink::ops::configure_logging("ink-worker", log_level, log_format);
 
   ink::worker::LoadedKey loaded;
   try {
@@ -77,11 +96,11 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (loaded.created)
-    std::cout << "generated a new signing key: " << config.key_path << " key id "
-              << loaded.key.key_id() << std::endl;
+    spdlog::warn("generated a new signing key: {} key id {}", config.key_path, loaded.key.key_id());
   spdlog::info("signing key {} from {}", loaded.key.key_id(), config.key_path);
-  spdlog::info("authority {}, interval {} s, retention {} h", config.authority,
-               config.interval_seconds, config.retention_hours);
+  spdlog::info("authority {}, interval {} s, retention {} h, clock policy {} (bound {} s)",
+               config.authority, config.interval_seconds, config.retention_hours,
+               config.clock_policy, config.max_clock_error_seconds);
 
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);

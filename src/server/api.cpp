@@ -147,6 +147,7 @@ awaitable<Response> Api::handle(Request req) {
   } catch (const ApiError& e) {
     res = error(e.status, e.code, e.message, req.accept, req.content_type);
     if (e.status == 429) res.headers.emplace_back("Retry-After", "1");
+    if (e.code == "clock_unsynchronized") res.headers.emplace_back("Retry-After", "10");
   } catch (const OutcomeUnknown& e) {
     spdlog::error("ts {}: {}", e.id, e.what());
     res = error(503, "outcome_unknown",
@@ -205,6 +206,10 @@ Response Api::ts_answer(core::TsAnswer answer, const std::optional<FoundProof>& 
 
 awaitable<Response> Api::create_ts(const Request& req, const RouteArgs& args) {
   admit_submission(req);
+  if (auto why = clock_refusal())
+    throw ApiError{503, "clock_unsynchronized",
+                   "this service cannot vouch for its clock now, so it dates nothing: " + *why +
+                       "; nothing was recorded, try again later"};
   Submission sub = parse_submission(req.content_type, req.accept, req.body, args.query,
                                     p_.config.max_body_bytes);
   std::string id = core::format_uuid(core::new_uuid_v7());
@@ -365,10 +370,16 @@ awaitable<Response> Api::ready() {
     problem = "database: " + std::string(e.what());
   }
   if (problem.empty() && !p_.pubsub_connected()) problem = "redis: not subscribed";
+  if (problem.empty()) {
+    if (auto why = p_.clock_refusal()) problem = "clock: " + *why + " (new timestamps refused)";
+  }
   Response r;
   r.content_type = "application/json";
   if (problem.empty()) {
-    r.body = R"({"status":"ready"})";
+    Json body{{"status", "ready"}};
+    // Policy warn: ready all the same, but say what is wrong with the clock.
+    if (auto clock = p_.clock_problem(); !clock.empty()) body["clock"] = clock;
+    r.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
   } else {
     r.status = 503;
     r.body = Json{{"error", "unavailable"}, {"message", problem}}.dump(

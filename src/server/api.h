@@ -64,6 +64,12 @@ class Api {
     RateLimiter& rate_limiter;
     Metrics& metrics;
     std::function<bool()> pubsub_connected;
+    // Why new timestamps must be refused now (the clock policy), else nullopt.
+    std::function<std::optional<std::string>()> clock_refusal = [] {
+      return std::optional<std::string>();
+    };
+    // What is wrong with the clock whatever the policy ("" if nothing), for /ready.
+    std::function<std::string()> clock_problem = [] { return std::string(); };
   };
   explicit Api(Parts parts);
 
@@ -84,6 +90,8 @@ class Api {
   static bool is_live_path(std::string_view target);
   // Submissions from this client may proceed (rate limit); throws ApiError 429.
   void admit_submission(const Request& r);
+  // Why this backend must not date new timestamps now (clock policy), else nullopt.
+  std::optional<std::string> clock_refusal() const { return p_.clock_refusal(); }
 
  private:
   asio::awaitable<Response> create_ts(const Request& r, const RouteArgs& args);

@@ -11,6 +11,8 @@
 #include <optional>
 #include <thread>
 
+#include "ops/clock_guard.h"
+#include "ops/common_metrics.h"
 #include "pubsub/hub.h"
 #include "pubsub/subscriber.h"
 #include "server/api.h"
@@ -31,6 +33,9 @@ std::optional<rfc3161::Tsa> load_tsa(const Config& config) {
   rfc3161::TsaOptions options;
   options.policy = config.tsa_policy;
   options.accuracy_micros = std::llround(config.tsa_accuracy_seconds * 1e6);
+  // Enforced, the clock is held to the bound: the tokens say so (0 leaves accuracy out).
+  if (config.clock_policy == "enforce" && options.accuracy_micros > 0)
+    options.accuracy_micros = std::llround(config.max_clock_error_seconds * 1e6);
   auto tsa = rfc3161::Tsa::load(config.tsa_cert, config.tsa_key, options);
   spdlog::info("RFC 3161 TSA: certificate {} (sha256 {}), policy {}", config.tsa_cert,
                tsa.fingerprint(), tsa.policy());
@@ -40,7 +45,14 @@ std::optional<rfc3161::Tsa> load_tsa(const Config& config) {
 }  // namespace
 
 int run_backend(const Config& config) {
-  // Before waiting for the database: a bad TSA setup fails at once.
+  // Before waiting for the database: a bad clock policy or TSA setup fails at once.
+  std::optional<ops::ClockPolicy> clock_policy;
+  try {
+    clock_policy = ops::ClockPolicy::parse(config.clock_policy, config.max_clock_error_seconds);
+  } catch (const std::invalid_argument& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
   std::optional<rfc3161::Tsa> tsa;
   try {
     tsa = load_tsa(config);
@@ -86,8 +98,13 @@ int run_backend(const Config& config) {
         else
           spdlog::warn("lost the Redis subscription; reconnecting");
       });
+  // The database's clock dates every ts: it is measured against ours too.
+  ops::ClockGuard clock(*clock_policy, ops::clock_state_source_from_env(),
+                        ops::database_clock_probe(config.database_url), "ink-backend");
+  clock.start();
   Api api(Api::Parts{config, store, proofs, *feed, *batcher, rate_limiter, metrics,
-                     [&subscriber] { return subscriber.connected(); }});
+                     [&subscriber] { return subscriber.connected(); },
+                     [&clock] { return clock.refusal(); }, [&clock] { return clock.problem(); }});
   if (tsa) add_rfc3161_routes(api, *tsa, *batcher);
   Server server(io, config, api, hub, metrics);
 
@@ -133,6 +150,20 @@ int run_backend(const Config& config) {
                       [&writer] { return double(writer.resolutions().unknown); });
   metrics.add_gauge("ink_cached_main_tree_nodes", "Main-tree nodes held in memory.",
                     [&proofs] { return double(proofs.cached_nodes()); });
+  metrics.add_gauge("ink_redis_subscribed", "1 while the mth-live subscription is up.",
+                    [&subscriber] { return subscriber.connected() ? 1.0 : 0.0; });
+  auto add_gauge = [&metrics](std::string name, std::string help, std::function<double()> read) {
+    metrics.add_gauge(std::move(name), std::move(help), std::move(read));
+  };
+  ops::add_clock_gauges(add_gauge, clock);
+  ops::add_head_gauges(
+      add_gauge,
+      [feed]() -> std::optional<int64_t> {
+        auto h = feed->latest();
+        if (!h) return std::nullopt;
+        return h->row.ts_us;
+      },
+      config.interval_seconds);
 
   try {
     server.start();

@@ -41,6 +41,11 @@ struct Config {
   // just sent, which it cannot retry when it is a POST.
   double drain_idle_seconds = 3;
   std::string log_level = "info";
+  std::string log_format = "text";  // or "json" (docs/operations.md)
+  // Clock policy (docs/operations.md): "warn" or "enforce", and the bound on
+  // the clock's error beyond which `enforce` refuses new timestamps.
+  std::string clock_policy = "warn";
+  double max_clock_error_seconds = 1;
   // RFC 3161 TSA (docs/rfc3161.md): served when both files are given.
   std::string tsa_cert;  // PEM chain, the signing certificate first
   std::string tsa_key;   // PEM private key of the signing certificate

@@ -18,13 +18,11 @@ void Metrics::observe(const std::string& route, int status, double seconds) {
 }
 
 void Metrics::add_gauge(std::string name, std::string help, std::function<double()> read) {
-  std::lock_guard lock(mutex_);
-  gauges_.push_back({std::move(name), std::move(help), std::move(read), "gauge"});
+  registry_.add_gauge(std::move(name), std::move(help), std::move(read));
 }
 
 void Metrics::add_counter(std::string name, std::string help, std::function<double()> read) {
-  std::lock_guard lock(mutex_);
-  gauges_.push_back({std::move(name), std::move(help), std::move(read), "counter"});
+  registry_.add_counter(std::move(name), std::move(help), std::move(read));
 }
 
 std::string Metrics::render() const {
@@ -49,13 +47,7 @@ std::string Metrics::render() const {
   out << "# HELP ink_open_connections Open client connections (HTTP and WebSocket).\n"
          "# TYPE ink_open_connections gauge\nink_open_connections "
       << open_connections.load() << "\n";
-  for (auto& g : gauges_) {
-    char value[64];
-    std::snprintf(value, sizeof value, "%.17g", g.read());
-    out << "# HELP " << g.name << " " << g.help << "\n# TYPE " << g.name << " " << g.type << "\n"
-        << g.name << " " << value << "\n";
-  }
-  return out.str();
+  return out.str() + registry_.render();
 }
 
 }  // namespace ink::server

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "ops/metrics_registry.h"
+
 namespace ink::server {
 
 class Metrics {
@@ -38,12 +40,7 @@ class Metrics {
   mutable std::mutex mutex_;
   std::map<std::pair<std::string, int>, uint64_t> requests_;
   std::map<std::string, Histogram> latency_;
-  struct Gauge {
-    std::string name, help;
-    std::function<double()> read;
-    const char* type = "gauge";
-  };
-  std::vector<Gauge> gauges_;
+  ops::MetricsRegistry registry_;  // the gauges and counters read at scrape time
 };
 
 }  // namespace ink::server

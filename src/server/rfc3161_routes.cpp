@@ -29,6 +29,14 @@ awaitable<Response> stamp(Api& api, const rfc3161::Tsa& tsa, InsertBatcher& batc
                    std::string("send a DER TimeStampReq as ") + kQueryType};
   if (req.body.size() > rfc3161::kMaxRequestBytes)
     throw ApiError{413, "too_large", "a TimeStampReq is at most 16 KiB"};
+  if (auto why = api.clock_refusal()) {
+    // A TimeStampResp all the same, so RFC 3161 clients show the reason.
+    auto r = reply(tsa.reject({rfc3161::FailInfo::kTimeNotAvailable,
+                               "this TSA cannot vouch for its clock now: " + *why}));
+    r.status = 503;
+    r.headers.emplace_back("Retry-After", "10");
+    co_return r;
+  }
   auto checked = tsa.check(req.body);
   if (auto* rejection = std::get_if<rfc3161::Rejection>(&checked)) {
     spdlog::debug("rfc3161 rejection {}: {}", rfc3161::fail_info_name(rejection->fail),

@@ -39,27 +39,6 @@ struct ConnectionCount {
 
 }  // namespace
 
-tcp::endpoint parse_listen(const std::string& listen) {
-  std::string host, port;
-  if (!listen.empty() && listen[0] == '[') {
-    auto close = listen.find(']');
-    if (close == std::string::npos || close + 1 >= listen.size() || listen[close + 1] != ':')
-      throw std::invalid_argument("bad listen address: " + listen);
-    host = listen.substr(1, close - 1);
-    port = listen.substr(close + 2);
-  } else {
-    auto colon = listen.rfind(':');
-    if (colon == std::string::npos)
-      throw std::invalid_argument("listen needs host:port: " + listen);
-    host = listen.substr(0, colon);
-    port = listen.substr(colon + 1);
-  }
-  if (host.empty() || host == "*") host = "0.0.0.0";
-  int p = std::stoi(port);
-  if (p < 0 || p > 65535) throw std::invalid_argument("bad port: " + listen);
-  return {asio::ip::make_address(host), static_cast<unsigned short>(p)};
-}
-
 // What stop() needs to close a keep-alive connection that sits between
 // requests. Touched only on the connection's strand, except the registry.
 struct ConnectionHandle {

@@ -15,6 +15,7 @@
 #include <memory>
 #include <vector>
 
+#include "ops/listen.h"
 #include "pubsub/hub.h"
 #include "server/api.h"
 
@@ -39,7 +40,6 @@ class Server {
   std::atomic<bool> stopping_{false};
 };
 
-// "host:port" or "[v6]:port".
-asio::ip::tcp::endpoint parse_listen(const std::string& listen);
+using ops::parse_listen;
 
 }  // namespace ink::server

@@ -10,6 +10,7 @@
 
 #include "core/json_write.h"
 #include "core/protocol.h"
+#include "ops/common_metrics.h"
 #include "store/schema.h"
 #include "store/worker_lease.h"
 
@@ -60,13 +61,40 @@ Worker::Worker(WorkerConfig config, core::SigningKey key, CrashHook crash_hook)
       key_(std::move(key)),
       crash_hook_(std::move(crash_hook)),
       holder_(this_host_and_pid()),
-      publisher_(config_.redis_url, milliseconds(500)) {
+      publisher_(config_.redis_url, milliseconds(500)),
+      clock_(ops::ClockPolicy::parse(config_.clock_policy, config_.max_clock_error_seconds),
+             ops::clock_state_source_from_env(), ops::database_clock_probe(config_.database_url),
+             "ink-worker") {
   double lease = config_.lease_seconds > 0 ? config_.lease_seconds
                                            : default_lease_seconds(config_.interval_seconds);
   if (lease < min_lease_seconds(config_.interval_seconds))
     throw std::invalid_argument("the worker lease (" + std::to_string(lease) +
                                 " s) must be at least three intervals");
   lease_us_ = static_cast<int64_t>(lease * 1e6);
+
+  auto add_gauge = [this](std::string name, std::string help, std::function<double()> read) {
+    metrics_.registry.add_gauge(std::move(name), std::move(help), std::move(read));
+  };
+  ops::add_clock_gauges(add_gauge, clock_);
+  ops::add_head_gauges(
+      add_gauge,
+      [this]() -> std::optional<int64_t> {
+        auto ts = metrics_.newest_ts_us.load();
+        if (ts == WorkerMetrics::kUnknown) return std::nullopt;
+        return ts;
+      },
+      config_.interval_seconds);
+  clock_.start();
+  if (!config_.metrics_listen.empty()) {
+    // Metrics are for the operator: sequencing goes on without them.
+    try {
+      metrics_endpoint_ = std::make_unique<ops::MetricsEndpoint>(
+          config_.metrics_listen, [this] { return metrics_.registry.render(); });
+      spdlog::info("metrics on http://{}/metrics", config_.metrics_listen);
+    } catch (const std::exception& e) {
+      spdlog::error("{}; running without a metrics endpoint", e.what());
+    }
+  }
 }
 
 Worker::~Worker() = default;
@@ -84,6 +112,7 @@ void Worker::drop_connection() {
 void Worker::lose_role() {
   drop_connection();
   epoch_.reset();
+  metrics_.set_role(false);
   // Closing the lock connection releases the worker lock if it still holds it.
   lock_conn_ = store::sync::PgConnection();
 }
@@ -125,6 +154,7 @@ bool Worker::ensure_role(const std::atomic<bool>& stop) {
             claim->previous_holder, *last_epoch_);
       epoch_ = last_epoch_ = claim->epoch;
       renewed_at_ = Clock::now();
+      metrics_.set_role(true);
       spdlog::info(
           "acquired the worker lock: this ink-worker ({}) is the active sequencer, lease epoch "
           "{} of {} s (previous holder: {})",
@@ -185,6 +215,10 @@ void Worker::ensure_connection() {
       std::make_unique<Sequencer>(conn_, key_, config_.authority, crash_hook_, std::move(fencing));
   sequencer_->load();
   const auto& tip = sequencer_->tip();
+  if (tip) {
+    metrics_.newest_index = static_cast<int64_t>(tip->index);
+    metrics_.newest_ts_us = tip->ts_us;
+  }
   if (tip)
     spdlog::info("continuing the main tree after interval {} (clock {})", tip->index, tip->ts_us);
   else
@@ -205,6 +239,7 @@ bool Worker::announce(const store::IntervalRow& row) {
   try {
     publisher_.announce(json, recent_array(recent));
   } catch (const pubsub::PublishError& e) {
+    metrics_.errors.add("redis");
     spdlog::error("cannot announce head {}: {}; retrying in {} ms", row.index, e.what(),
                   redis_backoff_.count());
     redis_retry_at_ = Clock::now() + redis_backoff_;
@@ -244,6 +279,8 @@ void Worker::retention(int64_t now_us, Clock::time_point deadline) {
     total.levels_deleted += r.levels_deleted;
     more = r.ts_deleted == kRetentionBatch || r.levels_deleted == kRetentionLevelBatch;
   }
+  metrics_.retention_deleted.add("ts", double(total.ts_deleted));
+  metrics_.retention_deleted.add("levels", double(total.levels_deleted));
   if (total.ts_deleted || total.levels_deleted)
     spdlog::info("retention: deleted {} ts and {} interval tree levels older than {} h",
                  total.ts_deleted, total.levels_deleted, config_.retention_hours);
@@ -252,6 +289,48 @@ void Worker::retention(int64_t now_us, Clock::time_point deadline) {
     double wait_s = std::clamp(config_.retention_hours * 360.0, config_.interval_seconds, 10.0);
     retention_at_ = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                        std::chrono::duration<double>(wait_s));
+  }
+}
+
+bool Worker::clock_allows_interval() {
+  auto why = clock_.refusal();
+  if (!why) {
+    if (clock_refusal_logged_ != Clock::time_point{})
+      spdlog::warn("clock holds again: closing intervals again");
+    clock_refusal_logged_ = {};
+    return true;
+  }
+  ++metrics_.clock_refusals;
+  // Pending ts stay pending: the first interval after the clock holds again takes them.
+  if (Clock::now() - clock_refusal_logged_ >= std::chrono::seconds(30)) {
+    metrics_.errors.add("clock");
+    spdlog::critical("NOT CLOSING INTERVALS: {} (INK_CLOCK_POLICY=enforce)", *why);
+    clock_refusal_logged_ = Clock::now();
+  }
+  return false;
+}
+
+void Worker::record_interval(const IntervalOutcome& outcome, double announce_seconds,
+                             bool announced) {
+  const auto& t = outcome.times;
+  metrics_.phases.observe("clock", t.clock / 1000);
+  metrics_.phases.observe("fetch", t.fetch / 1000);
+  metrics_.phases.observe("leaves", t.leaves / 1000);
+  metrics_.phases.observe("build", t.build / 1000);
+  metrics_.phases.observe("sign", t.sign / 1000);
+  metrics_.phases.observe("commit", t.commit / 1000);
+  metrics_.phases.observe("announce", announce_seconds);
+  metrics_.phases.observe("total", t.total() / 1000 + announce_seconds);
+  ++metrics_.intervals;
+  metrics_.timestamps += outcome.row.ts_count;
+  metrics_.last_interval_timestamps = static_cast<int64_t>(outcome.row.ts_count);
+  metrics_.newest_index = static_cast<int64_t>(outcome.row.index);
+  metrics_.newest_ts_us = outcome.row.ts_us;
+  if (announced) {
+    auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+    metrics_.announce_lag_seconds = static_cast<double>(now_us - outcome.row.ts_us) / 1e6;
   }
 }
 
@@ -271,6 +350,9 @@ int Worker::run(const std::atomic<bool>& stop) {
       auto start = Clock::now();
       next_tick = std::max(next_tick + interval, start);
       renew_lease();  // the heartbeat, once per interval
+      // The lease stays renewed while the clock is off: no standby takes over
+      // a worker that is right to wait.
+      if (!clock_allows_interval()) continue;
 
       IntervalOutcome outcome = sequencer_->run_interval();
       if (outcome.kind == IntervalOutcome::Kind::kClockBehind) {
@@ -293,6 +375,7 @@ int Worker::run(const std::atomic<bool>& stop) {
       }
       double publish_ms =
           std::chrono::duration<double, std::milli>(Clock::now() - publish_start).count();
+      record_interval(outcome, publish_ms / 1000, !backlog_);
       const auto& t = outcome.times;
       spdlog::info(
           "interval={} ts={} clock_ms={:.2f} fetch_ms={:.2f} leaves_ms={:.2f} build_ms={:.2f} "
@@ -305,14 +388,17 @@ int Worker::run(const std::atomic<bool>& stop) {
       spdlog::critical("refusing to run: {}", e.what());
       return 2;
     } catch (const store::Fenced& e) {
+      metrics_.errors.add("fenced");
       spdlog::critical("FENCED: {}; this worker wrote nothing since and is now a standby",
                        e.what());
       last_epoch_.reset();  // told already
       lose_role();
     } catch (const store::ChainMoved& e) {
+      metrics_.errors.add("chain_moved");
       spdlog::critical("{}; reloading the chain from the database", e.what());
       drop_connection();
     } catch (const store::StoreError& e) {
+      metrics_.errors.add("database");
       spdlog::error("PostgreSQL: {}; retrying in {} ms", e.what(), backoff.count());
       drop_connection();
       if (epoch_ && !lock_conn_.usable()) {

@@ -23,10 +23,13 @@
 #include <string>
 
 #include "core/sign.h"
+#include "ops/clock_guard.h"
+#include "ops/metrics_endpoint.h"
 #include "pubsub/publisher.h"
 #include "store/pg.h"
 #include "worker/crash_hook.h"
 #include "worker/sequencer.h"
+#include "worker/worker_metrics.h"
 
 namespace ink::worker {
 
@@ -40,6 +43,12 @@ struct WorkerConfig {
   // Seconds without a heartbeat after which a standby fences the active
   // worker. 0: the default, default_lease_seconds(interval_seconds).
   double lease_seconds = 0;
+  // Loopback /metrics (docs/operations.md); empty: none.
+  std::string metrics_listen = "127.0.0.1:9464";
+  // Clock policy, as the backend's: with "enforce", no interval is closed
+  // while the clock (this host's or the database server's) is off.
+  std::string clock_policy = "warn";
+  double max_clock_error_seconds = 1;
 };
 
 // The worker lock's id (db/003 takes it in ink_lease_claim).
@@ -72,6 +81,8 @@ class Worker {
   void retention(int64_t now_us, std::chrono::steady_clock::time_point deadline);
   void sleep_until(std::chrono::steady_clock::time_point t, const std::atomic<bool>& stop);
   void drop_connection();
+  bool clock_allows_interval();
+  void record_interval(const IntervalOutcome& outcome, double announce_seconds, bool announced);
 
   WorkerConfig config_;
   core::SigningKey key_;
@@ -90,6 +101,10 @@ class Worker {
   std::chrono::steady_clock::time_point redis_retry_at_{};
   std::chrono::milliseconds redis_backoff_{100};
   std::chrono::steady_clock::time_point retention_at_{};
+  WorkerMetrics metrics_;
+  ops::ClockGuard clock_;
+  std::unique_ptr<ops::MetricsEndpoint> metrics_endpoint_;
+  std::chrono::steady_clock::time_point clock_refusal_logged_{};
 };
 
 // The head JSON published on mth-live: to_wire_json(to_json(SignedHead)).

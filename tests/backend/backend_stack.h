@@ -43,6 +43,7 @@ struct StackOptions {
   std::string redis_url = "";  // empty: the fixture's Redis
   // How long to wait for the backend's first ready answer (a guard only).
   std::chrono::seconds ready_within = std::chrono::seconds(30);
+  std::map<std::string, std::string> worker_env = {};
 };
 
 // A fresh database, a worker with a short interval, and one backend.
@@ -53,6 +54,7 @@ class Stack {
     const int backend_pg_port = options.backend_pg_port;
     redis_url = options.redis_url.empty() ? test::env_value("REDIS_URL") : options.redis_url;
     auto backend_env = options.backend_env;
+    worker_env_ = options.worker_env;
     db = test::fresh_database("backend");
     backend_db = backend_pg_port ? test::with_port(db, backend_pg_port) : db;
     dir = test::testenv_dir() + "/backend-" + std::to_string(getpid());
@@ -77,7 +79,7 @@ class Stack {
         std::vector<std::string>{test::bin_dir() + "/ink-worker", "--database-url", db,
                                  "--redis-url", redis_url, "--authority", kAuthority, "--interval",
                                  "0.3", "--key", dir + "/key.pem"},
-        std::map<std::string, std::string>{}, dir + "/worker.log");
+        worker_env_, dir + "/worker.log");
   }
   void start_backend(std::map<std::string, std::string> env = {}) {
     if (port == 0) port = free_port();
@@ -113,6 +115,7 @@ class Stack {
 
  private:
   std::unique_ptr<test::Process> worker_;
+  std::map<std::string, std::string> worker_env_;
   bool ready_ = false;
 };
 
