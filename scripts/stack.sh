@@ -332,7 +332,9 @@ if m:
           f" (bound {m.get('ink_clock_error_bound_seconds', float('nan')):.3g} s, policy {policy})")
     try:
         ready = json.loads(os.environ["READY"])
-        why = ready.get("clock") or (ready.get("message") if "clock" in ready.get("message", "") else "")
+        why = ready.get("clock", "")
+        if why and ready.get("new_timestamps") == "refused":
+            why += " (new timestamps refused)"
         if why:
             print(f"clock problem: {why}")
     except ValueError:

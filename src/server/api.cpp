@@ -370,15 +370,17 @@ awaitable<Response> Api::ready() {
     problem = "database: " + std::string(e.what());
   }
   if (problem.empty() && !p_.pubsub_connected()) problem = "redis: not subscribed";
-  if (problem.empty()) {
-    if (auto why = p_.clock_refusal()) problem = "clock: " + *why + " (new timestamps refused)";
-  }
   Response r;
   r.content_type = "application/json";
   if (problem.empty()) {
     Json body{{"status", "ready"}};
-    // Policy warn: ready all the same, but say what is wrong with the clock.
-    if (auto clock = p_.clock_problem(); !clock.empty()) body["clock"] = clock;
+    // A clock that cannot be vouched for stops new timestamps (policy
+    // enforce), not proofs and heads: still ready, or every proxy and load
+    // balancer would take all backends (which share the clock) out of service.
+    if (auto clock = p_.clock_problem(); !clock.empty()) {
+      body["clock"] = clock;
+      body["new_timestamps"] = p_.clock_refusal() ? "refused" : "accepted";
+    }
     r.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
   } else {
     r.status = 503;
