@@ -106,8 +106,9 @@ void ClockGuard::refresh() {
   refusing_ = policy_.enforce && !problem.empty();
   if (changed) {
     if (!problem.empty() && policy_.enforce)
-      spdlog::critical("clock: {}; {} refuses to date new timestamps until it holds (policy enforce)",
-                       problem, program_);
+      spdlog::critical(
+          "clock: {}; {} refuses to date new timestamps until it holds (policy enforce)", problem,
+          program_);
     else if (!problem.empty())
       spdlog::warn("clock: {} (INK_CLOCK_POLICY=warn: dating timestamps anyway)", problem);
     else if (!first_ && !was_ok)

@@ -18,8 +18,8 @@
 namespace ink::ops {
 
 struct ClockPolicy {
-  bool enforce = false;           // warn: log and export only; enforce: refuse to date
-  double max_error_seconds = 1;   // the bound on the clock's error (INK_MAX_CLOCK_ERROR)
+  bool enforce = false;          // warn: log and export only; enforce: refuse to date
+  double max_error_seconds = 1;  // the bound on the clock's error (INK_MAX_CLOCK_ERROR)
   // "warn" or "enforce"; throws std::invalid_argument otherwise.
   static ClockPolicy parse(const std::string& mode, double max_error_seconds);
   const char* mode_name() const { return enforce ? "enforce" : "warn"; }

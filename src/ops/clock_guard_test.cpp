@@ -54,7 +54,8 @@ TEST(DatabaseClockReading, OffsetFromTheMiddleOfTheRoundTrip) {
 
 TEST(ClockGuard, EnforceRefusesWhileTheClockIsOffAndResumes) {
   ClockState state = good();
-  ClockGuard guard(ClockPolicy::parse("enforce", 1), [&] { return state; }, nullptr, "test");
+  ClockGuard guard(
+      ClockPolicy::parse("enforce", 1), [&] { return state; }, nullptr, "test");
   guard.refresh();
   EXPECT_FALSE(guard.refusal());
   state.synchronized = false;
@@ -70,7 +71,8 @@ TEST(ClockGuard, EnforceRefusesWhileTheClockIsOffAndResumes) {
 TEST(ClockGuard, WarnReportsTheProblemButNeverRefuses) {
   ClockState state = good();
   state.synchronized = false;
-  ClockGuard guard(ClockPolicy::parse("warn", 1), [&] { return state; }, nullptr, "test");
+  ClockGuard guard(
+      ClockPolicy::parse("warn", 1), [&] { return state; }, nullptr, "test");
   guard.refresh();
   EXPECT_FALSE(guard.refusal());
   EXPECT_NE(guard.problem(), "");
@@ -97,12 +99,16 @@ TEST(ClockGuard, TheDatabaseReadingCountsAndIsKeptBetweenProbes) {
 
 TEST(ClockGuard, TheBackgroundThreadRefreshes) {
   std::atomic<int> reads{0};
-  ClockGuard guard(ClockPolicy::parse("warn", 1), [&] {
-    ++reads;
-    return good();
-  }, nullptr, "test");
+  ClockGuard guard(
+      ClockPolicy::parse("warn", 1),
+      [&] {
+        ++reads;
+        return good();
+      },
+      nullptr, "test");
   guard.start(std::chrono::milliseconds(10));
-  for (int i = 0; i < 500 && reads < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 500 && reads < 3; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   guard.stop();
   EXPECT_GE(reads.load(), 3);
 }

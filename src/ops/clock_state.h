@@ -12,10 +12,10 @@ struct timex;
 namespace ink::ops {
 
 struct ClockState {
-  bool readable = false;      // false: the source could not be read (see `problem`)
-  bool synchronized = false;  // the kernel's STA_UNSYNC is clear and the call is not TIME_ERROR
-  double max_error_seconds = 0;        // kernel `maxerror`: the bound on the clock's error
-  double estimated_error_seconds = 0;  // kernel `esterror`
+  bool readable = false;         // false: the source could not be read (see `problem`)
+  bool synchronized = false;     // the kernel's STA_UNSYNC is clear and the call is not TIME_ERROR
+  double max_error_seconds = 0;  // kernel `maxerror`: the bound on the clock's error
+  double estimated_error_seconds = 0;    // kernel `esterror`
   std::optional<double> offset_seconds;  // chrony's "system time" offset, where known
   std::string source;                    // "kernel", "kernel+chrony", "file:PATH"
   std::string problem;                   // why it could not be read

@@ -68,7 +68,8 @@ TEST(ClockState, ChronyCsvOffsetIsTheSystemTimeField) {
 
 TEST(ClockState, JsonFileStatesAndTheirErrors) {
   auto s = clock_state_from_json(R"({"synchronized": true, "max_error_seconds": 0.5,
-                                     "offset_seconds": -0.01})", "file:x");
+                                     "offset_seconds": -0.01})",
+                                 "file:x");
   EXPECT_TRUE(s.readable);
   EXPECT_TRUE(s.synchronized);
   EXPECT_DOUBLE_EQ(s.max_error_seconds, 0.5);

@@ -14,10 +14,11 @@ void add_clock_gauges(const AddGauge& add, const ClockGuard& guard) {
         auto s = g->snapshot().local;
         return s.readable ? s.max_error_seconds : NAN;
       });
-  add("ink_clock_estimated_error_seconds", "The kernel's estimated clock error (esterror).", [g]() -> double {
-    auto s = g->snapshot().local;
-    return s.readable ? s.estimated_error_seconds : NAN;
-  });
+  add("ink_clock_estimated_error_seconds", "The kernel's estimated clock error (esterror).",
+      [g]() -> double {
+        auto s = g->snapshot().local;
+        return s.readable ? s.estimated_error_seconds : NAN;
+      });
   add("ink_clock_offset_seconds", "chrony's measured offset of this host's clock (NaN: no chrony).",
       [g] { return g->snapshot().local.offset_seconds.value_or(NAN); });
   add("ink_clock_database_offset_seconds",

@@ -26,8 +26,7 @@ boost::asio::ip::tcp::endpoint parse_listen(const std::string& listen) {
     p = std::stoi(port, &used);
   } catch (const std::exception&) {
   }
-  if (p < 0 || p > 65535 || used != port.size())
-    throw std::invalid_argument("bad port: " + listen);
+  if (p < 0 || p > 65535 || used != port.size()) throw std::invalid_argument("bad port: " + listen);
   boost::system::error_code ec;
   auto address = boost::asio::ip::make_address(host, ec);
   if (ec) throw std::invalid_argument("bad listen address: " + listen);

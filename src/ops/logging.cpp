@@ -59,8 +59,10 @@ void configure_logging(const std::string& program, const std::string& level,
   auto lvl = spdlog::level::from_str(level);
   // from_str answers "off" for anything it does not know.
   if (lvl == spdlog::level::off && level != "off")
-    throw std::invalid_argument("INK_LOG_LEVEL must be trace, debug, info, warn, error, "
-                                "critical or off, not '" + level + "'");
+    throw std::invalid_argument(
+        "INK_LOG_LEVEL must be trace, debug, info, warn, error, "
+        "critical or off, not '" +
+        level + "'");
   spdlog::set_level(lvl);
   if (format == "json") {
     spdlog::set_formatter(json_log_formatter(program));

@@ -5,10 +5,10 @@
 //   {"time":"2026-12-03T12:00:00.123456Z","level":"info","program":"ink-worker",
 //    "thread":1234,"message":"..."}
 
+#include <spdlog/formatter.h>
+
 #include <memory>
 #include <string>
-
-#include <spdlog/formatter.h>
 
 namespace ink::ops {
 

@@ -40,8 +40,8 @@ struct MetricsEndpoint::Impl {
       http::response<http::string_body> res;
       res.version(req.version());
       res.keep_alive(req.keep_alive());
-      if (req.target() == "/metrics" && (req.method() == http::verb::get ||
-                                         req.method() == http::verb::head)) {
+      if (req.target() == "/metrics" &&
+          (req.method() == http::verb::get || req.method() == http::verb::head)) {
         res.result(http::status::ok);
         res.set(http::field::content_type, "text/plain; version=0.0.4");
         res.body() = render();
@@ -60,7 +60,8 @@ struct MetricsEndpoint::Impl {
   asio::awaitable<void> accept() {
     for (;;) {
       boost::system::error_code ec;
-      tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      tcp::socket socket =
+          co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       if (ec) continue;
       asio::co_spawn(io, serve(std::move(socket)), asio::detached);

@@ -2,9 +2,9 @@
 // A loopback HTTP endpoint answering GET /metrics, on a thread of its own,
 // for processes that serve nothing else (the worker).
 
+#include <functional>
 #include <memory>
 #include <string>
-#include <functional>
 
 namespace ink::ops {
 

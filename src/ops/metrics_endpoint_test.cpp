@@ -1,8 +1,6 @@
 #include <utility>  // before Asio (Boost 1.74)
 // (blank line keeps clang-format from moving it)
 
-#include "ops/metrics_endpoint.h"
-
 #include <gtest/gtest.h>
 
 #include <boost/asio/connect.hpp>
@@ -10,6 +8,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+
+#include "ops/metrics_endpoint.h"
 
 namespace ink::ops {
 namespace {
@@ -31,9 +31,8 @@ http::response<http::string_body> get(unsigned short port, const std::string& ta
 
 TEST(MetricsEndpoint, AnswersMetricsFreshAtEachScrapeAnd404Elsewhere) {
   int scrapes = 0;
-  MetricsEndpoint endpoint("127.0.0.1:0", [&] {
-    return "ink_scrapes " + std::to_string(++scrapes) + "\n";
-  });
+  MetricsEndpoint endpoint("127.0.0.1:0",
+                           [&] { return "ink_scrapes " + std::to_string(++scrapes) + "\n"; });
   ASSERT_NE(endpoint.port(), 0);
   auto first = get(endpoint.port(), "/metrics");
   EXPECT_EQ(first.result_int(), 200);

@@ -27,7 +27,8 @@ TEST(MetricsRegistry, GaugesCountersAndFamiliesInTheTextFormat) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find("ink_phase_seconds_bucket{phase=\"sign\",le=\"1\"} 2\n"), std::string::npos);
-  EXPECT_NE(text.find("ink_phase_seconds_bucket{phase=\"sign\",le=\"+Inf\"} 3\n"), std::string::npos);
+  EXPECT_NE(text.find("ink_phase_seconds_bucket{phase=\"sign\",le=\"+Inf\"} 3\n"),
+            std::string::npos);
   EXPECT_NE(text.find("ink_phase_seconds_count{phase=\"sign\"} 3\n"), std::string::npos);
   EXPECT_NE(text.find("ink_phase_seconds_sum{phase=\"sign\"} 5.5"), std::string::npos);
   value = NAN;

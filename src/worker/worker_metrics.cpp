@@ -13,9 +13,9 @@ WorkerMetrics::WorkerMetrics()
                                                 "Rows deleted by retention (ts proof records, "
                                                 "interval tree levels).",
                                                 "kind", {"ts", "levels"})),
-      errors(registry.counter_family(
-          "ink_worker_errors_total", "Errors by kind; the worker retries after each.", "kind",
-          {"database", "redis", "fenced", "chain_moved", "clock"})) {
+      errors(registry.counter_family("ink_worker_errors_total",
+                                     "Errors by kind; the worker retries after each.", "kind",
+                                     {"database", "redis", "fenced", "chain_moved", "clock"})) {
   registry.add_gauge("ink_worker_role", "1 while this worker holds the worker lock and lease.",
                      [this] { return double(role.load()); });
   registry.add_counter("ink_worker_role_changes_total",
@@ -30,11 +30,10 @@ WorkerMetrics::WorkerMetrics()
                        auto n = last_interval_timestamps.load();
                        return n < 0 ? NAN : double(n);
                      });
-  registry.add_gauge("ink_newest_interval", "Index of the newest head this process knows.",
-                     [this] {
-                       auto i = newest_index.load();
-                       return i == kUnknown ? NAN : double(i);
-                     });
+  registry.add_gauge("ink_newest_interval", "Index of the newest head this process knows.", [this] {
+    auto i = newest_index.load();
+    return i == kUnknown ? NAN : double(i);
+  });
   registry.add_gauge("ink_worker_announce_lag_seconds",
                      "From the interval's clock reading to its head published on mth-live.",
                      [this] {

@@ -23,7 +23,7 @@ struct WorkerMetrics {
   std::atomic<int64_t> newest_index{kUnknown};
   std::atomic<int64_t> newest_ts_us{kUnknown};
   std::atomic<double> announce_lag_seconds{-1};
-  std::atomic<uint64_t> clock_refusals{0};  // intervals not closed because of the clock
+  std::atomic<uint64_t> clock_refusals{0};        // intervals not closed because of the clock
   ops::MetricsRegistry::HistogramFamily& phases;  // ink_worker_interval_phase_seconds{phase}
   ops::MetricsRegistry::CounterFamily& retention_deleted;  // {kind: ts, levels}
   ops::MetricsRegistry::CounterFamily& errors;             // {kind: database, redis, fenced, ...}

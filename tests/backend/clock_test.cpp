@@ -7,7 +7,6 @@
 
 #include <fstream>
 #include <sstream>
-
 #include <thread>
 
 #include "backend/backend_stack.h"
@@ -17,9 +16,10 @@ namespace ink {
 namespace {
 
 void write_clock(const std::string& path, bool synchronized) {
-  std::ofstream(path + ".tmp") << Json{{"synchronized", synchronized},
-                                       {"max_error_seconds", synchronized ? 0.01 : 16.0}}
-                                      .dump();
+  std::ofstream(path + ".tmp") << Json{
+      {"synchronized", synchronized},
+      {"max_error_seconds",
+       synchronized ? 0.01 : 16.0}}.dump();
   std::rename((path + ".tmp").c_str(), path.c_str());
 }
 
@@ -55,10 +55,9 @@ TEST(EnforcedClock, RefusesNewTimestampsKeepsProofsAndLosesNothing) {
   // The worker's clock goes off: it keeps its role and closes nothing.
   write_clock(worker_clock, false);
   ASSERT_TRUE(test::wait_until(
-      [&] { return series(http_get(worker_metrics, "/metrics").body, "ink_clock_ok") == 0; },
-      10s));
-  auto refusals_before = series(http_get(worker_metrics, "/metrics").body,
-                                "ink_worker_clock_refusals_total");
+      [&] { return series(http_get(worker_metrics, "/metrics").body, "ink_clock_ok") == 0; }, 10s));
+  auto refusals_before =
+      series(http_get(worker_metrics, "/metrics").body, "ink_worker_clock_refusals_total");
   std::string data_b = core::data_for_bytes(core::as_bytes("clock b"));
   auto b = post(s, "/api/v1/ts/", stamp(data_b), "application/json");
   ASSERT_EQ(b.status, 200) << "the backend's own clock holds: " << b.body;
