@@ -50,7 +50,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "$promtool" = 1 ]; then
-  # shellcheck source=lib/promtool.sh
+  # shellcheck source=scripts/lib/promtool.sh
   . "$root/scripts/lib/promtool.sh"
   fetch_promtool
 fi

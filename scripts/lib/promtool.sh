@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts/install-deps.sh and scripts/check-prometheus.sh, with
 # $root set to the project folder.
 #
