@@ -38,7 +38,7 @@ web:
 # web page's type check, format check, unit and browser tests. Warnings are
 # errors in the test build.
 test:
-	scripts/install-deps.sh --web --browser
+	scripts/install-deps.sh --web --browser --promtool
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DINK_WERROR=ON $(CMAKE_FLAGS) >/dev/null
 	$(MAKE) build web
 	scripts/run-tests.sh

@@ -20,6 +20,7 @@ started=$SECONDS
 # The house: formatting and layering, checked before anything runs.
 run_suite "c++ format (clang-format)" scripts/check-format.sh
 run_suite "layering" scripts/check-layering.sh
+run_suite "prometheus rules (promtool)" scripts/check-prometheus.sh
 
 # C++: unit tests, then integration tests against real PostgreSQL/Redis
 # (the ctest fixture starts and stops them), then end-to-end and the attack
