@@ -86,14 +86,14 @@ ClockGuard::ClockGuard(ClockPolicy policy, ClockStateSource source, DatabaseProb
 
 ClockGuard::~ClockGuard() { stop(); }
 
-void ClockGuard::refresh() {
+void ClockGuard::refresh(bool with_database) {
   ClockState local = source_();
   std::optional<DatabaseClockReading> database;
   bool ask_database = false;
   {
     std::lock_guard lock(mutex_);
     database = current_.database;
-    ask_database = database_probe_ && Steady::now() >= database_due_;
+    ask_database = with_database && database_probe_ && Steady::now() >= database_due_;
     if (ask_database) database_due_ = Steady::now() + std::chrono::seconds(5);
   }
   if (ask_database) database = database_probe_();
@@ -119,10 +119,11 @@ void ClockGuard::refresh() {
 }
 
 void ClockGuard::start(std::chrono::milliseconds period) {
-  refresh();
+  // This host's state before anything is dated; the database's on the thread.
+  refresh(false);
   thread_ = std::thread([this, period] {
     std::unique_lock lock(thread_mutex_);
-    while (!wake_.wait_for(lock, period, [this] { return stopping_; })) {
+    do {
       lock.unlock();
       try {
         refresh();
@@ -130,7 +131,7 @@ void ClockGuard::start(std::chrono::milliseconds period) {
         spdlog::error("clock: reading the clock state failed: {}", e.what());
       }
       lock.lock();
-    }
+    } while (!wake_.wait_for(lock, period, [this] { return stopping_; }));
   });
 }
 

@@ -53,8 +53,10 @@ class ClockGuard {
   ClockGuard(const ClockGuard&) = delete;
   ClockGuard& operator=(const ClockGuard&) = delete;
 
-  // Reads the state now (and the database clock when its turn has come).
-  void refresh();
+  // Reads the state now, and the database clock when its turn has come
+  // (unless `with_database` is false: that reading can wait for a connect
+  // timeout while the database is down).
+  void refresh(bool with_database = true);
   // Refreshes every `period` on a thread of its own until destroyed.
   void start(std::chrono::milliseconds period = std::chrono::milliseconds(1000));
   void stop();

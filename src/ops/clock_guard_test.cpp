@@ -113,5 +113,28 @@ TEST(ClockGuard, TheBackgroundThreadRefreshes) {
   EXPECT_GE(reads.load(), 3);
 }
 
+TEST(ClockGuard, StartReadsThisHostAtOnceAndTheDatabaseOnItsThread) {
+  // The database reading may wait for a connect timeout: never in start().
+  std::atomic<bool> probed_on_caller{false}, probed{false};
+  auto caller = std::this_thread::get_id();
+  ClockState state = good();
+  state.synchronized = false;
+  ClockGuard guard(
+      ClockPolicy::parse("enforce", 1), [&] { return state; },
+      [&]() -> std::optional<DatabaseClockReading> {
+        if (std::this_thread::get_id() == caller) probed_on_caller = true;
+        probed = true;
+        return std::nullopt;
+      },
+      "test");
+  guard.start(std::chrono::milliseconds(10));
+  EXPECT_TRUE(guard.refusal()) << "this host's state is known when start() returns";
+  for (int i = 0; i < 500 && !probed; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  guard.stop();
+  EXPECT_TRUE(probed);
+  EXPECT_FALSE(probed_on_caller);
+}
+
 }  // namespace
 }  // namespace ink::ops
