@@ -11,7 +11,7 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['protocol/**/*.test.ts', 'app/**/*.test.ts'],
+    include: ['protocol/**/*.test.ts', 'app/**/*.test.ts', 'server/**/*.test.ts'],
     environment: 'node',
   },
 })
