@@ -272,6 +272,12 @@ do_up() {
   fi
   echo "unchanging.ink is up: $url"
   echo "logs: $logs   stop: make down   status: make status"
+  # A clock the service cannot vouch for is worth saying at once (docs/operations.md, "Time").
+  local ready
+  ready=$(curl -sS --max-time 3 "http://127.0.0.1:$INK_BACKEND_BASE_PORT/api/ready" 2>/dev/null || true)
+  if grep -q '"clock"' <<<"$ready"; then
+    echo "note: $(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print("clock:", r["clock"], "(new timestamps " + r.get("new_timestamps", "accepted") + ")")' "$ready")"
+  fi
 }
 
 do_status() {

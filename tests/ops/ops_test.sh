@@ -32,12 +32,18 @@ until_ok() {
   until "$@"; do [ $SECONDS -lt $deadline ] || return 1; sleep 0.2; done
 }
 set_clock() { echo "$1" >"$INK_CLOCK_STATE_FILE.tmp" && mv "$INK_CLOCK_STATE_FILE.tmp" "$INK_CLOCK_STATE_FILE"; }
-# refusing yes|no: whether /api/ready says new timestamps are refused (it stays 200).
+# refusing yes|no: whether /api/ready of every backend (each reads the clock
+# state once a second) says new timestamps are refused; it stays 200.
 refusing() {
-  [ "$(curl -sS -o ready.json -w '%{http_code}' "$base/api/ready")" = 200 ] || return 1
-  if [ "$1" = yes ]; then grep -q '"new_timestamps":"refused"' ready.json
-  else ! grep -q '"clock"' ready.json; fi
+  local i url
+  for ((i = 0; i < INK_BACKENDS; i++)); do
+    url="http://127.0.0.1:$((INK_BACKEND_BASE_PORT + i))/api/ready"
+    [ "$(curl -sS -o ready.json -w '%{http_code}' "$url")" = 200 ] || return 1
+    if [ "$1" = yes ]; then grep -q '"new_timestamps":"refused"' ready.json || return 1
+    else ! grep -q '"clock"' ready.json || return 1; fi
+  done
 }
+worker_clock_ok() { [ "$(value "$(worker_metrics)" ink_clock_ok)" = "$1" ]; }
 
 case $case_name in
   status)
@@ -83,6 +89,9 @@ case $case_name in
   clock_enforced)
     set_clock '{"synchronized": false, "max_error_seconds": 16}'
     until_ok 10 refusing yes || fail "/api/ready does not say new timestamps are refused"
+    until_ok 10 worker_clock_ok 0 || fail "the worker did not see the clock off"
+    # Through nginx too.
+    curl -fsS "$base/api/ready" | grep -q '"new_timestamps":"refused"' || fail "not through nginx"
     grep -q 'not synchronised' ready.json || fail "/api/ready does not say why: $(cat ready.json)"
     before=$(ts_count)
     code=$(curl -sS -o ts.json -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
@@ -113,6 +122,7 @@ case $case_name in
     grep -q '^clock problem: .*not synchronised' status.out || fail "status: $(cat status.out)"
     set_clock "$synced"
     until_ok 10 refusing no || fail "/api/ready did not recover"
+    until_ok 10 worker_clock_ok 1 || fail "the worker did not see the clock on"
     curl -fsS -X POST -H 'Content-Type: application/json' -d '{"data":"ops clock again"}' \
       "$base/api/v1/ts/?wait" | grep -q '"proof"' || fail "no proof after recovery"
     echo "ok: refused with the clock off, resumed with it on, nothing stored meanwhile"
