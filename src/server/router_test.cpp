@@ -30,10 +30,25 @@ TEST(Router, FindsRoutesAndParameters) {
   EXPECT_EQ(r.name(r.match("POST", "/v1/both").route), "both");
 }
 
-TEST(Router, EarlierRoutesWin) {
+TEST(Router, LiteralSegmentsBeatParametersWhateverTheOrder) {
   auto r = table();
+  r.add("GET", "/v1/mth/cosigned", "mth_cosigned");  // after /v1/mth/{}
+  r.add("GET", "/v1/mth/{}/{}", "two");
+  r.add("POST", "/v1/mth/{}/cosignatures", "cosign");
   EXPECT_EQ(r.name(r.match("GET", "/v1/mth/live").route), "mth_live");
+  EXPECT_EQ(r.name(r.match("GET", "/v1/mth/cosigned").route), "mth_cosigned");
   EXPECT_EQ(r.name(r.match("GET", "/v1/mth/current").route), "mth_head");
+  EXPECT_EQ(r.name(r.match("POST", "/v1/mth/5/cosignatures").route), "cosign");
+  EXPECT_EQ(r.name(r.match("GET", "/v1/mth/5/cosignatures").route), "two");
+  auto m = r.match("POST", "/v1/mth/cosigned");
+  EXPECT_EQ(m.kind, Router::Match::Kind::kMethodNotAllowed);
+}
+
+TEST(Router, AmongEqualRoutesTheEarlierWins) {
+  Router r;
+  r.add("GET", "/v1/{}", "first");
+  r.add("GET", "/v1/{}", "second");
+  EXPECT_EQ(r.name(r.match("GET", "/v1/x").route), "first");
 }
 
 TEST(Router, HeadFollowsGet) {
