@@ -110,6 +110,10 @@ int main(int argc, char** argv) {
                  "RFC 3161 token accuracy in seconds (0: none)")
       ->envname("INK_TSA_ACCURACY")
       ->capture_default_str();
+  app.add_option("--witnesses", c.witnesses_path,
+                 "JSON file of the witnesses whose cosignatures are accepted "
+                 "([{\"name\", \"public_key\"}], docs/witness.md)")
+      ->envname("INK_WITNESSES");
   CLI11_PARSE(app, argc, argv);
 
   c.trusted_proxies.clear();

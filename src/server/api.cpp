@@ -23,14 +23,14 @@ using core::Json;
 
 namespace {
 
-constexpr const char* kImmutable = "public, max-age=31536000, immutable";
-
 // A submission whose commit may or may not have landed (see store::TsWriter).
 struct OutcomeUnknown : std::runtime_error {
   OutcomeUnknown(std::string id_, const std::string& why)
       : std::runtime_error(why), id(std::move(id_)) {}
   std::string id;
 };
+
+}  // namespace
 
 std::string encode(const Json& doc, Format format) {
   if (format == Format::kCbor) {
@@ -55,8 +55,6 @@ Format negotiate_or_406(const std::optional<std::string>& accept, Format preferr
   if (!format) throw ApiError{406, "not_acceptable", "cannot answer in any format you accept"};
   return *format;
 }
-
-}  // namespace
 
 Api::Api(Parts parts) : p_(std::move(parts)) {
   using namespace std::placeholders;
@@ -312,14 +310,20 @@ awaitable<Response> Api::head(const Request& req, const RouteArgs& args) {
     if (!entry) throw ApiError{404, "not_found", "no head " + std::to_string(i) + " yet"};
   }
   Response r;
-  if (format == Format::kJson) {
+  if (head_extras_) {
+    // Cosignatures arrive after the head: the answer grows, so it is not immutable.
+    Json doc = core::to_json(entry->head);
+    Json extras = co_await head_extras_(entry->row.index);
+    doc.update(extras);
+    r = document(doc, format, "");
+  } else if (format == Format::kJson) {
     r.content_type = mime(Format::kJson);
     r.body = *entry->json;
   } else {
     r = document(core::to_json(entry->head), format, "");
   }
   r.route = current ? "mth_current" : "mth_head";
-  r.headers.emplace_back("Cache-Control", current ? "no-cache" : kImmutable);
+  r.headers.emplace_back("Cache-Control", current || head_extras_ ? "no-cache" : kImmutable);
   co_return r;
 }
 

@@ -86,6 +86,10 @@ class Api {
   Response error(int status, const std::string& code, const std::string& message,
                  const std::optional<std::string>& accept, const std::string& content_type,
                  const core::Json& extra = nullptr) const;
+  // Extra members of a head's answer (GET /v1/mth/<i>), e.g. its
+  // cosignatures; set before serving. With it, heads are no longer immutable.
+  using HeadExtras = std::function<asio::awaitable<core::Json>(uint64_t index)>;
+  void set_head_extras(HeadExtras extras) { head_extras_ = std::move(extras); }
   // Path of the WebSocket feed (with or without /api).
   static bool is_live_path(std::string_view target);
   // Submissions from this client may proceed (rate limit); throws ApiError 429.
@@ -109,6 +113,15 @@ class Api {
   Parts p_;
   Router router_;
   std::vector<Handler> handlers_;  // by route index
+  HeadExtras head_extras_;
 };
+
+// Helpers for the route files beside api.cpp (rfc3161_routes, witness_routes).
+inline constexpr const char* kImmutable = "public, max-age=31536000, immutable";
+// A document in JSON or CBOR (binary values as CBOR bytes, base64 in JSON).
+std::string encode(const core::Json& doc, Format format);
+Response document(const core::Json& doc, Format format, std::string route);
+// The answer format for Accept; throws ApiError 406 when none fits.
+Format negotiate_or_406(const std::optional<std::string>& accept, Format preferred);
 
 }  // namespace ink::server

@@ -8,7 +8,9 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cmath>
+#include <fstream>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 #include "ops/clock_guard.h"
@@ -18,6 +20,7 @@
 #include "server/api.h"
 #include "server/rfc3161_routes.h"
 #include "server/server.h"
+#include "server/witness_routes.h"
 #include "store/schema.h"
 
 namespace ink::server {
@@ -52,6 +55,20 @@ int run_backend(const Config& config) {
   } catch (const std::invalid_argument& e) {
     spdlog::critical("{}", e.what());
     return 1;
+  }
+  std::vector<core::Witness> witnesses;
+  if (!config.witnesses_path.empty()) {
+    std::ifstream in(config.witnesses_path);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto parsed = core::parse_witness_list(text.str());
+    if (!in || !parsed.ok()) {
+      spdlog::critical("INK_WITNESSES {}: {}", config.witnesses_path,
+                       in ? parsed.error().message : "cannot read it");
+      return 1;
+    }
+    witnesses = std::move(*parsed);
+    spdlog::info("accepting cosignatures from {} witness(es)", witnesses.size());
   }
   std::optional<rfc3161::Tsa> tsa;
   try {
@@ -106,6 +123,8 @@ int run_backend(const Config& config) {
                      [&subscriber] { return subscriber.connected(); },
                      [&clock] { return clock.refusal(); }, [&clock] { return clock.problem(); }});
   if (tsa) add_rfc3161_routes(api, *tsa, *batcher);
+  store::CosignatureStore cosignatures(pool);
+  add_witness_routes(api, std::move(witnesses), cosignatures, proofs, config.max_body_bytes);
   Server server(io, config, api, hub, metrics);
 
   metrics.add_gauge("ink_waiting_clients", "Requests held by `wait` for their proof.",

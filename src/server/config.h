@@ -51,6 +51,9 @@ struct Config {
   std::string tsa_key;   // PEM private key of the signing certificate
   std::string tsa_policy = rfc3161::kDefaultPolicy;
   double tsa_accuracy_seconds = 1;  // TSTInfo accuracy; 0 leaves it out
+  // Witnesses whose cosignatures this log accepts (docs/witness.md): a JSON
+  // file of [{"name", "public_key"}]; empty: none.
+  std::string witnesses_path;
 };
 
 }  // namespace ink::server

@@ -1,0 +1,186 @@
+#include "server/witness_routes.h"
+
+#include <spdlog/spdlog.h>
+
+#include <map>
+#include <memory>
+
+#include "core/cosignature.h"
+#include "core/decode.h"
+#include "core/encoding.h"
+#include "core/json_write.h"
+
+namespace ink::server {
+
+using asio::awaitable;
+using core::Json;
+
+namespace {
+
+struct Witnesses {
+  std::vector<core::Witness> list;
+  std::map<std::string, const core::Witness*> by_key;
+  std::vector<std::string> keys;  // key ids, for the store's queries
+  Json list_doc;                  // GET /v1/witnesses
+};
+
+// The request body: {"witness": KEY_ID, "signature": 64 bytes}.
+std::pair<std::string, core::Signature> parse_cosignature(const Request& req, size_t max_bytes) {
+  auto in = request_format(req.content_type);
+  if (!in)
+    throw ApiError{415, "unsupported_media_type",
+                   "send application/json or application/cbor, not " +
+                       media_type(req.content_type)};
+  core::DecodeLimits limits;
+  limits.max_bytes = max_bytes;
+  auto doc = *in == Format::kCbor ? core::decode_cbor_strict(core::as_bytes(req.body), limits)
+                                  : core::decode_json_strict(req.body, limits);
+  if (!doc.ok()) {
+    if (doc.error().code == core::ErrorCode::kLimitExceeded)
+      throw ApiError{413, "too_large", "body over a limit: " + doc.error().message};
+    throw ApiError{400, "bad_request", "body is not valid " +
+                                           std::string(*in == Format::kCbor ? "CBOR" : "JSON") +
+                                           ": " + doc.error().message};
+  }
+  if (!doc->is_object()) throw ApiError{400, "bad_request", "body must be an object"};
+  auto witness = doc->find("witness");
+  if (witness == doc->end() || !witness->is_string())
+    throw ApiError{400, "bad_request", "witness (the witness key id, text) is missing"};
+  auto sig = doc->find("signature");
+  core::Bytes bytes;
+  if (sig != doc->end() && sig->is_binary()) {
+    bytes.assign(sig->get_binary().begin(), sig->get_binary().end());
+  } else if (sig != doc->end() && sig->is_string()) {
+    auto decoded = core::from_base64(sig->get<std::string>());
+    if (!decoded.ok()) throw ApiError{400, "bad_request", "signature is not base64"};
+    bytes = std::move(*decoded);
+  } else {
+    throw ApiError{400, "bad_request", "signature (base64 in JSON, bytes in CBOR) is missing"};
+  }
+  core::Signature signature{};
+  if (bytes.size() != signature.size())
+    throw ApiError{400, "bad_request", "signature must be 64 bytes (Ed25519)"};
+  std::copy(bytes.begin(), bytes.end(), signature.begin());
+  return {witness->get<std::string>(), signature};
+}
+
+Json cosignatures_json(const Witnesses& w, const std::vector<store::StoredCosignature>& stored) {
+  Json list = Json::array();
+  for (const auto& c : stored) {
+    auto it = w.by_key.find(c.witness_key);
+    if (it == w.by_key.end()) continue;
+    list.push_back({{"witness", c.witness_key},
+                    {"name", it->second->name},
+                    {"signature", Json::binary(core::Bytes(c.signature.begin(),
+                                                           c.signature.end()))}});
+  }
+  return list;
+}
+
+}  // namespace
+
+void add_witness_routes(Api& api, std::vector<core::Witness> list,
+                        store::CosignatureStore& cosignatures, ProofService& proofs,
+                        size_t max_body_bytes) {
+  auto w = std::make_shared<Witnesses>();
+  w->list = std::move(list);
+  for (const auto& x : w->list) {
+    w->by_key[x.key_id] = &x;
+    w->keys.push_back(x.key_id);
+  }
+  w->list_doc = Json::array();
+  for (const auto& x : w->list)
+    w->list_doc.push_back(
+        {{"name", x.name},
+         {"key", x.key_id},
+         {"public_key", Json::binary(core::Bytes(x.public_key.begin(), x.public_key.end()))},
+         {"algorithm", "ed25519"}});
+
+  api.add_route("GET", "/v1/witnesses", "witnesses",
+                [w](const Request& req, const RouteArgs&) -> awaitable<Response> {
+                  auto r = document(w->list_doc, negotiate_or_406(req.accept, Format::kJson), "");
+                  r.headers.emplace_back("Cache-Control", "public, max-age=60");
+                  co_return r;
+                });
+
+  api.add_route(
+      "POST", "/v1/mth/{}/cosignatures", "mth_cosign",
+      [w, &cosignatures, &proofs, max_body_bytes](const Request& req,
+                                                  const RouteArgs& args) -> awaitable<Response> {
+        uint64_t i = index_or_400(args.params[0]);
+        auto format = negotiate_or_406(req.accept, request_format(req.content_type)
+                                                       .value_or(Format::kJson));
+        auto [key, signature] = parse_cosignature(req, max_body_bytes);
+        auto it = w->by_key.find(key);
+        if (it == w->by_key.end())
+          throw ApiError{403, "unknown_witness",
+                         "witness key " + key.substr(0, 32) +
+                             " is not one this log accepts (GET /api/v1/witnesses)"};
+        const core::Witness& witness = *it->second;
+        auto head = co_await proofs.head(i);
+        if (!head) throw ApiError{404, "not_found", "no head " + std::to_string(i) + " yet"};
+        if (!core::verify_cosignature(witness.public_key, witness.name, proofs.authority(), i,
+                                      head->row.mth, signature))
+          throw ApiError{400, "bad_signature",
+                         "the signature is not " + witness.name + "'s over the cosignature "
+                         "statement of head " + std::to_string(i) + " (docs/witness.md)"};
+        bool fresh = co_await cosignatures.insert(i, witness.key_id, signature);
+        if (fresh) spdlog::debug("head {} cosigned by {}", i, witness.name);
+        auto r = document(Json{{"interval", i},
+                               {"witness", witness.key_id},
+                               {"name", witness.name},
+                               {"stored", fresh ? "new" : "known"}},
+                          format, "");
+        co_return r;
+      });
+
+  api.add_route("GET", "/v1/mth/cosigned", "mth_cosigned",
+                [w, &cosignatures, &proofs](const Request& req,
+                                            const RouteArgs& args) -> awaitable<Response> {
+                  auto format = negotiate_or_406(req.accept, Format::kJson);
+                  auto query = parse_query(args.query);
+                  auto q = query.find("quorum");
+                  uint64_t quorum = q == query.end() ? 1 : index_or_400(q->second);
+                  if (w->list.empty())
+                    throw ApiError{404, "not_found", "this log accepts no witnesses"};
+                  if (quorum < 1 || quorum > w->list.size())
+                    throw ApiError{400, "bad_request",
+                                   "quorum must be 1 to " + std::to_string(w->list.size()) +
+                                       " (the witnesses this log accepts)"};
+                  std::optional<uint64_t> from;
+                  if (auto f = query.find("from"); f != query.end())
+                    from = index_or_400(f->second);
+                  auto i = co_await cosignatures.newest_with_quorum(w->keys, size_t(quorum));
+                  if (!i)
+                    throw ApiError{404, "not_found",
+                                   "no head has " + std::to_string(quorum) + " cosignatures yet"};
+                  auto head = co_await proofs.head(*i);
+                  if (!head) throw ApiError{404, "not_found", "no such head"};
+                  Json doc{{"head", core::to_json(head->head)}};
+                  auto stored = co_await cosignatures.of_head(*i, w->keys);
+                  doc["head"]["cosignatures"] = cosignatures_json(*w, stored);
+                  if (from) {
+                    if (*from > *i)
+                      throw ApiError{400, "bad_request",
+                                     "from=" + std::to_string(*from) +
+                                         " is after the newest cosigned head " +
+                                         std::to_string(*i)};
+                    auto proof = co_await proofs.consistency(*from, *i);
+                    doc["consistency"] = core::to_json(proof);
+                  }
+                  auto r = document(doc, format, "");
+                  r.headers.emplace_back("Cache-Control", "no-cache");
+                  co_return r;
+                });
+
+  if (w->list.empty()) return;  // heads stay immutable
+  api.set_head_extras([w, &cosignatures](uint64_t i) -> awaitable<Json> {
+    // (Named, not temporaries: GCC 12 mishandles co_await inside initializers.)
+    auto stored = co_await cosignatures.of_head(i, w->keys);
+    Json extras = Json::object();
+    extras["cosignatures"] = cosignatures_json(*w, stored);
+    co_return extras;
+  });
+}
+
+}  // namespace ink::server
