@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/decode.h"
+#include "core/encoding.h"
 #include "core/parse.h"
 
 namespace ink::cli {
@@ -136,6 +137,15 @@ std::string Api::tsa_certificates() {
   HttpResponse res = http_.get(target);
   if (res.status != 200) throw_api_error(res, target);
   return std::move(res.body);
+}
+
+bool Api::cosign(uint64_t index, const std::string& witness_key, const core::Signature& signature) {
+  const std::string target = "/api/v1/mth/" + std::to_string(index) + "/cosignatures";
+  HttpResponse res = http_.post(
+      target, Json{{"witness", witness_key}, {"signature", core::to_base64(signature)}}.dump(),
+      "application/json");
+  if (res.status != 200) throw_api_error(res, target);
+  return parse_body(res.body, target).value("stored", "") == "new";
 }
 
 }  // namespace ink::cli

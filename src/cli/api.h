@@ -62,6 +62,9 @@ class Api {
   std::string rfc3161(const std::string& request_der);
   // GET /api/v1/rfc3161/certs: the TSA's chain, PEM.
   std::string tsa_certificates();
+  // POST /api/v1/mth/<i>/cosignatures (docs/witness.md); true if the log
+  // stored it now, false if it had it. Throws ApiError for any refusal.
+  bool cosign(uint64_t index, const std::string& witness_key, const core::Signature& signature);
 
  private:
   core::Json get_json(const std::string& target,

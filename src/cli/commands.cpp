@@ -13,6 +13,7 @@
 #include "cli/proof_check.h"
 #include "cli/proof_io.h"
 #include "cli/rfc3161_cmd.h"
+#include "cli/witness_cmd.h"
 #include "core/client_conventions.h"
 #include "core/compact_string.h"
 #include "core/encoding.h"
@@ -498,6 +499,28 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   head_cmd->add_option("-k,--key", head_key, "Trusted key file (default: the server's keys)");
   add_server_options(head_cmd, head);
 
+  WitnessOptions witness;
+  std::string witness_log_key, witness_key, witness_state, keygen_key, keygen_name;
+  auto* witness_cmd = app.add_subcommand(
+      "witness",
+      "Follow a log as its witness: check each new head against the pinned log key and the "
+      "head cosigned before, then cosign it and send the cosignature (docs/witness.md). "
+      "Exits 1, with the evidence saved, if the log misbehaves.");
+  witness_cmd->add_option("--log-key", witness_log_key, "The log's key file (ink key > FILE)");
+  witness_cmd->add_option("--key", witness_key, "This witness's key (PEM; ink witness keygen)");
+  witness_cmd->add_option("--name", witness.name, "This witness's name, as the log lists it");
+  witness_cmd->add_option("--state", witness_state, "State folder (created if missing)");
+  witness_cmd->add_option("--poll", witness.poll_seconds, "Seconds between looks at the log")
+      ->check(CLI::Range(0.05, 3600.0))
+      ->capture_default_str();
+  witness_cmd->add_option("--count", witness.count, "Exit 0 after cosigning this many heads");
+  add_server_options(witness_cmd, witness.common);
+  auto* keygen_cmd = witness_cmd->add_subcommand(
+      "keygen", "Make a witness key and print the entry for the log's INK_WITNESSES list");
+  keygen_cmd->add_option("--key", keygen_key, "Where to write the key (PEM, never overwritten)")
+      ->required();
+  keygen_cmd->add_option("--name", keygen_name, "The witness's name, for the printed entry");
+
   ServerOptions key;
   auto* key_cmd = app.add_subcommand(
       "key", "Print the server's public keys as JSON, for pinning: ink key > KEYFILE");
@@ -544,6 +567,18 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
                     optional_path(head_key), out, err);
   }
   if (*key_cmd) return run_key(key, out, err);
+  if (*keygen_cmd) return run_witness_keygen(keygen_key, keygen_name, out, err);
+  if (*witness_cmd) {
+    if (witness_log_key.empty() || witness_key.empty() || witness.name.empty() ||
+        witness_state.empty()) {
+      err << "ink witness: give --log-key, --key, --name and --state (or: ink witness keygen)\n";
+      return kExitError;
+    }
+    witness.log_key_file = witness_log_key;
+    witness.key_file = witness_key;
+    witness.state_dir = witness_state;
+    return run_witness(witness, out, err);
+  }
   return kExitError;
 }
 

@@ -32,7 +32,8 @@ Result<std::vector<Witness>> parse_witness_list(std::string_view json_text) {
       return bad(where + " (" + w.name + "): public_key must be base64 of 32 bytes (Ed25519)");
     std::copy(key->begin(), key->end(), w.public_key.begin());
     w.key_id = key_id(w.public_key);
-    if (!names.insert(w.name).second) return bad(where + ": the name " + w.name + " is listed twice");
+    if (!names.insert(w.name).second)
+      return bad(where + ": the name " + w.name + " is listed twice");
     if (!ids.insert(w.key_id).second)
       return bad(where + " (" + w.name + "): its key is listed twice");
     out.push_back(std::move(w));

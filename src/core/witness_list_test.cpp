@@ -15,8 +15,9 @@ std::string key_b64(uint8_t fill) {
 }
 
 TEST(WitnessList, ParsesNamesAndKeysWithTheirIds) {
-  auto list = parse_witness_list(R"([{"name": "a.example", "public_key": ")" + key_b64(1) +
-                                 R"("}, {"name": "Zeugin", "public_key": ")" + key_b64(2) + R"("}])");
+  auto list =
+      parse_witness_list(R"([{"name": "a.example", "public_key": ")" + key_b64(1) +
+                         R"("}, {"name": "Zeugin", "public_key": ")" + key_b64(2) + R"("}])");
   ASSERT_TRUE(list.ok()) << list.error().message;
   ASSERT_EQ(list->size(), 2u);
   EXPECT_EQ((*list)[0].name, "a.example");

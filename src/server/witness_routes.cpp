@@ -28,9 +28,9 @@ struct Witnesses {
 std::pair<std::string, core::Signature> parse_cosignature(const Request& req, size_t max_bytes) {
   auto in = request_format(req.content_type);
   if (!in)
-    throw ApiError{415, "unsupported_media_type",
-                   "send application/json or application/cbor, not " +
-                       media_type(req.content_type)};
+    throw ApiError{
+        415, "unsupported_media_type",
+        "send application/json or application/cbor, not " + media_type(req.content_type)};
   core::DecodeLimits limits;
   limits.max_bytes = max_bytes;
   auto doc = *in == Format::kCbor ? core::decode_cbor_strict(core::as_bytes(req.body), limits)
@@ -38,9 +38,9 @@ std::pair<std::string, core::Signature> parse_cosignature(const Request& req, si
   if (!doc.ok()) {
     if (doc.error().code == core::ErrorCode::kLimitExceeded)
       throw ApiError{413, "too_large", "body over a limit: " + doc.error().message};
-    throw ApiError{400, "bad_request", "body is not valid " +
-                                           std::string(*in == Format::kCbor ? "CBOR" : "JSON") +
-                                           ": " + doc.error().message};
+    throw ApiError{400, "bad_request",
+                   "body is not valid " + std::string(*in == Format::kCbor ? "CBOR" : "JSON") +
+                       ": " + doc.error().message};
   }
   if (!doc->is_object()) throw ApiError{400, "bad_request", "body must be an object"};
   auto witness = doc->find("witness");
@@ -69,10 +69,10 @@ Json cosignatures_json(const Witnesses& w, const std::vector<store::StoredCosign
   for (const auto& c : stored) {
     auto it = w.by_key.find(c.witness_key);
     if (it == w.by_key.end()) continue;
-    list.push_back({{"witness", c.witness_key},
-                    {"name", it->second->name},
-                    {"signature", Json::binary(core::Bytes(c.signature.begin(),
-                                                           c.signature.end()))}});
+    list.push_back(
+        {{"witness", c.witness_key},
+         {"name", it->second->name},
+         {"signature", Json::binary(core::Bytes(c.signature.begin(), c.signature.end()))}});
   }
   return list;
 }
@@ -103,36 +103,38 @@ void add_witness_routes(Api& api, std::vector<core::Witness> list,
                   co_return r;
                 });
 
-  api.add_route(
-      "POST", "/v1/mth/{}/cosignatures", "mth_cosign",
-      [w, &cosignatures, &proofs, max_body_bytes](const Request& req,
-                                                  const RouteArgs& args) -> awaitable<Response> {
-        uint64_t i = index_or_400(args.params[0]);
-        auto format = negotiate_or_406(req.accept, request_format(req.content_type)
-                                                       .value_or(Format::kJson));
-        auto [key, signature] = parse_cosignature(req, max_body_bytes);
-        auto it = w->by_key.find(key);
-        if (it == w->by_key.end())
-          throw ApiError{403, "unknown_witness",
-                         "witness key " + key.substr(0, 32) +
-                             " is not one this log accepts (GET /api/v1/witnesses)"};
-        const core::Witness& witness = *it->second;
-        auto head = co_await proofs.head(i);
-        if (!head) throw ApiError{404, "not_found", "no head " + std::to_string(i) + " yet"};
-        if (!core::verify_cosignature(witness.public_key, witness.name, proofs.authority(), i,
-                                      head->row.mth, signature))
-          throw ApiError{400, "bad_signature",
-                         "the signature is not " + witness.name + "'s over the cosignature "
-                         "statement of head " + std::to_string(i) + " (docs/witness.md)"};
-        bool fresh = co_await cosignatures.insert(i, witness.key_id, signature);
-        if (fresh) spdlog::debug("head {} cosigned by {}", i, witness.name);
-        auto r = document(Json{{"interval", i},
-                               {"witness", witness.key_id},
-                               {"name", witness.name},
-                               {"stored", fresh ? "new" : "known"}},
-                          format, "");
-        co_return r;
-      });
+  api.add_route("POST", "/v1/mth/{}/cosignatures", "mth_cosign",
+                [w, &cosignatures, &proofs, max_body_bytes](
+                    const Request& req, const RouteArgs& args) -> awaitable<Response> {
+                  uint64_t i = index_or_400(args.params[0]);
+                  auto format = negotiate_or_406(
+                      req.accept, request_format(req.content_type).value_or(Format::kJson));
+                  auto [key, signature] = parse_cosignature(req, max_body_bytes);
+                  auto it = w->by_key.find(key);
+                  if (it == w->by_key.end())
+                    throw ApiError{403, "unknown_witness",
+                                   "witness key " + key.substr(0, 32) +
+                                       " is not one this log accepts (GET /api/v1/witnesses)"};
+                  const core::Witness& witness = *it->second;
+                  auto head = co_await proofs.head(i);
+                  if (!head)
+                    throw ApiError{404, "not_found", "no head " + std::to_string(i) + " yet"};
+                  if (!core::verify_cosignature(witness.public_key, witness.name,
+                                                proofs.authority(), i, head->row.mth, signature))
+                    throw ApiError{400, "bad_signature",
+                                   "the signature is not " + witness.name +
+                                       "'s over the cosignature "
+                                       "statement of head " +
+                                       std::to_string(i) + " (docs/witness.md)"};
+                  bool fresh = co_await cosignatures.insert(i, witness.key_id, signature);
+                  if (fresh) spdlog::debug("head {} cosigned by {}", i, witness.name);
+                  auto r = document(Json{{"interval", i},
+                                         {"witness", witness.key_id},
+                                         {"name", witness.name},
+                                         {"stored", fresh ? "new" : "known"}},
+                                    format, "");
+                  co_return r;
+                });
 
   api.add_route("GET", "/v1/mth/cosigned", "mth_cosigned",
                 [w, &cosignatures, &proofs](const Request& req,
@@ -148,8 +150,7 @@ void add_witness_routes(Api& api, std::vector<core::Witness> list,
                                    "quorum must be 1 to " + std::to_string(w->list.size()) +
                                        " (the witnesses this log accepts)"};
                   std::optional<uint64_t> from;
-                  if (auto f = query.find("from"); f != query.end())
-                    from = index_or_400(f->second);
+                  if (auto f = query.find("from"); f != query.end()) from = index_or_400(f->second);
                   auto i = co_await cosignatures.newest_with_quorum(w->keys, size_t(quorum));
                   if (!i)
                     throw ApiError{404, "not_found",

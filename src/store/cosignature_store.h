@@ -33,8 +33,8 @@ class CosignatureStore {
   asio::awaitable<std::vector<StoredCosignature>> of_head(uint64_t idx,
                                                           const std::vector<std::string>& keys);
   // The newest head with at least `quorum` cosignatures by the given keys.
-  asio::awaitable<std::optional<uint64_t>> newest_with_quorum(
-      const std::vector<std::string>& keys, size_t quorum);
+  asio::awaitable<std::optional<uint64_t>> newest_with_quorum(const std::vector<std::string>& keys,
+                                                              size_t quorum);
 
  private:
   std::shared_ptr<PgPool> pool_;

@@ -39,8 +39,8 @@ Verdict check_head_to_cosign(const WitnessState& state, const core::SignedHead& 
   if (i < c.index) return Verdict{Verdict::Kind::kOlder, {}};
   if (i == c.index) {
     if (head.mth == c.mth) return Verdict{Verdict::Kind::kCosignedBefore, {}};
-    return misbehaviour("fork", "head " + std::to_string(i) +
-                                    " has another root than the head " + std::to_string(i) +
+    return misbehaviour("fork", "head " + std::to_string(i) + " has another root than the head " +
+                                    std::to_string(i) +
                                     " this witness cosigned: two histories (a split view)");
   }
   if (!proof)
@@ -48,15 +48,13 @@ Verdict check_head_to_cosign(const WitnessState& state, const core::SignedHead& 
                                                std::to_string(c.index) + " to head " +
                                                std::to_string(i));
   auto result = core::verify_consistency(c.index + 1, i + 1, c.mth, head.mth, proof->nodes);
-  if (result != core::ProofError::kOk || proof->old_interval != c.index ||
-      proof->new_interval != i)
-    return misbehaviour(
-        "bad-consistency",
-        "the log's consistency proof from head " + std::to_string(c.index) +
-            " (cosigned) to head " + std::to_string(i) + " does not check out (" +
-            core::describe(result) + "): head " + std::to_string(i) +
-            " is not an append-only extension of what this witness cosigned",
-        Json{{"proof", core::to_wire_json(core::to_json(*proof))}});
+  if (result != core::ProofError::kOk || proof->old_interval != c.index || proof->new_interval != i)
+    return misbehaviour("bad-consistency",
+                        "the log's consistency proof from head " + std::to_string(c.index) +
+                            " (cosigned) to head " + std::to_string(i) + " does not check out (" +
+                            core::describe(result) + "): head " + std::to_string(i) +
+                            " is not an append-only extension of what this witness cosigned",
+                        Json{{"proof", core::to_wire_json(core::to_json(*proof))}});
   return Verdict{Verdict::Kind::kCosign, {}};
 }
 

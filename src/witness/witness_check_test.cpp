@@ -76,8 +76,8 @@ TEST(WitnessCheck, ASplitViewIsCaughtAtTheSameIndexAndAfterIt) {
   EXPECT_EQ(same_index.kind, Kind::kMisbehaviour);
   EXPECT_EQ(same_index.finding.kind, "fork");
   // Later on the fork: its own consistency proof cannot reach the head cosigned.
-  auto later = check_head_to_cosign(s, forked.heads()[4], forked.head_json(4),
-                                    forked.consistency(3, 4));
+  auto later =
+      check_head_to_cosign(s, forked.heads()[4], forked.head_json(4), forked.consistency(3, 4));
   EXPECT_EQ(later.finding.kind, "bad-consistency");
 }
 

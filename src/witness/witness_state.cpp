@@ -22,7 +22,8 @@ using core::make_error;
 // renamed, and the folder fsynced, so a crash leaves the old or the new file.
 core::Status write_durably(const std::filesystem::path& path, const std::string& text) {
   auto fail = [&](const std::string& what) {
-    return make_error(ErrorCode::kInternal, what + " " + path.string() + ": " + std::strerror(errno));
+    return make_error(ErrorCode::kInternal,
+                      what + " " + path.string() + ": " + std::strerror(errno));
   };
   auto tmp = path;
   tmp += ".tmp";
@@ -94,7 +95,8 @@ core::Result<std::optional<WitnessState>> load_state(const std::filesystem::path
 core::Status save_state(const std::filesystem::path& dir, const WitnessState& s) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return make_error(ErrorCode::kInternal, "cannot create " + dir.string() + ": " + ec.message());
+  if (ec)
+    return make_error(ErrorCode::kInternal, "cannot create " + dir.string() + ": " + ec.message());
   Json j{{"format", "unchanging.ink/witness"},
          {"version", 1},
          {"server", s.server},
@@ -102,9 +104,9 @@ core::Status save_state(const std::filesystem::path& dir, const WitnessState& s)
          {"log_key", core::to_base64(s.log_key)},
          {"name", s.name},
          {"witness_key", s.witness_key},
-         {"cosigned", s.cosigned ? Json{{"index", s.cosigned->index},
-                                        {"mth", core::to_base64(s.cosigned->mth)}}
-                                 : Json(nullptr)}};
+         {"cosigned",
+          s.cosigned ? Json{{"index", s.cosigned->index}, {"mth", core::to_base64(s.cosigned->mth)}}
+                     : Json(nullptr)}};
   return write_durably(dir / "state.json", j.dump(2) + "\n");
 }
 

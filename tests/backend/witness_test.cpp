@@ -3,7 +3,12 @@
 // submission refused with its status and nothing stored, heads carrying their
 // cosignatures, and the newest head with a quorum.
 
+#include <signal.h>
+
 #include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
 
 #include "backend/backend_stack.h"
 #include "core/cbor.h"
@@ -42,11 +47,10 @@ TEST(Witnesses, CosignaturesAreCheckedStoredOnceAndServedWithTheirHeads) {
   std::string dir = test::testenv_dir() + "/witnesses-" + std::to_string(getpid());
   std::system(("mkdir -p " + dir).c_str());
   std::string list = dir + "/witnesses.json";
-  std::ofstream(list) << Json::array({{{"name", w1.name},
-                                       {"public_key", core::to_base64(w1.key.public_key())}},
-                                      {{"name", w2.name},
-                                       {"public_key", core::to_base64(w2.key.public_key())}}})
-                             .dump();
+  std::ofstream(list)
+      << Json::array({{{"name", w1.name}, {"public_key", core::to_base64(w1.key.public_key())}},
+                      {{"name", w2.name}, {"public_key", core::to_base64(w2.key.public_key())}}})
+             .dump();
   StackOptions options;
   options.backend_env = {{"INK_WITNESSES", list}};
   Stack s(options);
@@ -75,8 +79,9 @@ TEST(Witnesses, CosignaturesAreCheckedStoredOnceAndServedWithTheirHeads) {
   EXPECT_EQ(parse_json(again.body).value("stored", ""), "known");
   // CBOR, the signature as bytes.
   auto sig2 = w2.key.sign(core::cosignature_statement(kAuthority, i, mth_i, w2.name));
-  auto cbor = core::cbor_encode(
-      Json{{"witness", w2.key.key_id()}, {"signature", Json::binary(core::Bytes(sig2.begin(), sig2.end()))}});
+  auto cbor =
+      core::cbor_encode(Json{{"witness", w2.key.key_id()},
+                             {"signature", Json::binary(core::Bytes(sig2.begin(), sig2.end()))}});
   auto second = post(s, target, std::string(cbor.begin(), cbor.end()), "application/cbor");
   ASSERT_EQ(second.status, 200) << second.body;
   EXPECT_EQ(parse_cbor(second.body).value("name", ""), w2.name);
@@ -92,9 +97,9 @@ TEST(Witnesses, CosignaturesAreCheckedStoredOnceAndServedWithTheirHeads) {
   expect_error(post(s, "/api/v1/mth/999999999/cosignatures",
                     cosig_json(w1, w1.name, 999999999, mth_i), "application/json"),
                404, "not_found");
-  expect_error(post(s, "/api/v1/mth/x/cosignatures", cosig_json(w1, w1.name, i, mth_i),
-                    "application/json"),
-               400, "bad_request");
+  expect_error(
+      post(s, "/api/v1/mth/x/cosignatures", cosig_json(w1, w1.name, i, mth_i), "application/json"),
+      400, "bad_request");
   expect_error(post(s, target, "{not json", "application/json"), 400, "bad_request");
   expect_error(post(s, target, "[]", "application/json"), 400, "bad_request");
   expect_error(post(s, target, Json{{"witness", w1.key.key_id()}}.dump(), "application/json"), 400,
@@ -106,8 +111,7 @@ TEST(Witnesses, CosignaturesAreCheckedStoredOnceAndServedWithTheirHeads) {
                     "application/json"),
                400, "bad_request");
   expect_error(post(s, target, "<x/>", "application/xml"), 415, "unsupported_media_type");
-  auto huge = post(s, target,
-                   Json{{"witness", std::string(20000, 'a')}, {"signature", ""}}.dump(),
+  auto huge = post(s, target, Json{{"witness", std::string(20000, 'a')}, {"signature", ""}}.dump(),
                    "application/json");
   EXPECT_EQ(huge.status, 413) << huge.body;
   EXPECT_EQ(s.count("SELECT count(*) FROM cosignature"), 2);
@@ -124,7 +128,8 @@ TEST(Witnesses, CosignaturesAreCheckedStoredOnceAndServedWithTheirHeads) {
     ASSERT_TRUE(sig.ok() && sig->size() == 64);
     core::Signature signature{};
     std::copy(sig->begin(), sig->end(), signature.begin());
-    EXPECT_TRUE(core::verify_cosignature(w.key.public_key(), w.name, kAuthority, i, mth_i, signature));
+    EXPECT_TRUE(
+        core::verify_cosignature(w.key.public_key(), w.name, kAuthority, i, mth_i, signature));
   }
   EXPECT_TRUE(parse_json(http_get(s.base, "/api/v1/mth/" + std::to_string(j)).body)
                   .at("cosignatures")
@@ -151,14 +156,164 @@ TEST(Witnesses, AStartWithABadWitnessListIsRefusedWithTheReason) {
   std::string dir = test::testenv_dir() + "/witnesses-bad-" + std::to_string(getpid());
   std::system(("mkdir -p " + dir).c_str());
   std::ofstream(dir + "/witnesses.json") << R"([{"name": "w", "public_key": "AAAA"}])";
-  test::Process backend({test::bin_dir() + "/ink-backend", "--database-url",
-                         test::fresh_database("witnesses_bad"), "--listen",
-                         "127.0.0.1:" + std::to_string(free_port())},
-                        {{"INK_WITNESSES", dir + "/witnesses.json"}}, dir + "/backend.log");
+  test::Process backend(
+      {test::bin_dir() + "/ink-backend", "--database-url", test::fresh_database("witnesses_bad"),
+       "--listen", "127.0.0.1:" + std::to_string(free_port())},
+      {{"INK_WITNESSES", dir + "/witnesses.json"}}, dir + "/backend.log");
   ASSERT_TRUE(test::wait_until([&] { return !backend.running(); }, 20s));
   EXPECT_EQ(backend.wait(), 1);
   EXPECT_NE(test::read_file(dir + "/backend.log").find("32 bytes"), std::string::npos)
       << test::read_file(dir + "/backend.log");
+}
+
+// `ink` run to its end; its output (stdout and stderr) and exit status.
+std::pair<int, std::string> ink(const std::vector<std::string>& args, const std::string& log) {
+  std::vector<std::string> argv{test::bin_dir() + "/ink"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  test::Process p(argv, {}, log);
+  int status = p.wait();
+  return {status, test::read_file(log)};
+}
+
+// The first line of `text` that is a JSON object.
+Json first_json_line(const std::string& text) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty() && line[0] == '{') return Json::parse(line, nullptr, false);
+  return Json();
+}
+
+TEST(Witnesses, InkWitnessCosignsEveryHeadSurvivesKillNineAndRefusesAFork) {
+  std::string dir = test::testenv_dir() + "/witness-follow-" + std::to_string(getpid());
+  std::system(("rm -rf " + dir + " && mkdir -p " + dir).c_str());
+  // Two witness keys from `ink witness keygen`, listed by the log.
+  Json list = Json::array();
+  for (std::string name : {"alpha", "beta"}) {
+    auto [status, output] =
+        ink({"witness", "keygen", "--key", dir + "/" + name + ".pem", "--name", name},
+            dir + "/keygen-" + name + ".log");
+    ASSERT_EQ(status, 0) << output;
+    auto entry = first_json_line(output);
+    ASSERT_EQ(entry.value("name", ""), name) << output;
+    list.push_back(entry);
+  }
+  auto again = ink({"witness", "keygen", "--key", dir + "/alpha.pem"}, dir + "/keygen-again.log");
+  EXPECT_EQ(again.first, 2) << "a key is never overwritten: " << again.second;
+  std::ofstream(dir + "/witnesses.json") << list.dump();
+
+  StackOptions options;
+  options.backend_env = {{"INK_WITNESSES", dir + "/witnesses.json"}};
+  Stack s(options);
+  ASSERT_TRUE(s.ready());
+  auto key = ink({"key", "--server", s.base}, dir + "/key.log");
+  ASSERT_EQ(key.first, 0) << key.second;
+  std::ofstream(dir + "/log-key.json") << key.second.substr(key.second.find('['));
+
+  auto witness = [&](const std::string& name, const std::string& server,
+                     std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv{test::bin_dir() + "/ink",
+                                  "witness",
+                                  "--server",
+                                  server,
+                                  "--log-key",
+                                  dir + "/log-key.json",
+                                  "--key",
+                                  dir + "/" + name + ".pem",
+                                  "--name",
+                                  name,
+                                  "--state",
+                                  dir + "/state-" + name,
+                                  "--poll",
+                                  "0.1"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return std::make_unique<test::Process>(argv, std::map<std::string, std::string>{},
+                                           dir + "/witness-" + name + ".log");
+  };
+  auto alpha = witness("alpha", s.base);
+  auto beta = witness("beta", s.base);
+
+  // alpha is killed -9 at random moments and restarted, beta runs throughout.
+  std::mt19937 rng(std::random_device{}());
+  for (int round = 0; round < 6; ++round) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(150 + rng() % 400));
+    alpha->signal(SIGKILL);
+    alpha->wait();
+    alpha = witness("alpha", s.base);
+  }
+  auto newest = [&] { return s.count("SELECT coalesce(max(idx), 0) FROM interval"); };
+  const int64_t first = s.count("SELECT min(idx) FROM cosignature");
+  const int64_t upto = newest();
+  // Every head from the first cosigned on gets both cosignatures within two intervals.
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        return s.count("SELECT count(*) FROM interval i WHERE i.idx BETWEEN " +
+                       std::to_string(first) + " AND " + std::to_string(upto) +
+                       " AND (SELECT count(*) FROM cosignature c WHERE c.idx = i.idx) < 2") == 0;
+      },
+      10s))
+      << test::read_file(dir + "/witness-alpha.log");
+  EXPECT_GT(upto - first, 5) << "too few heads to say much";
+
+  // Every stored cosignature is its witness's over the very head stored.
+  std::map<std::string, std::pair<std::string, core::PublicKey>> by_key;
+  for (const auto& e : list) {
+    auto pk = core::from_base64(e["public_key"].get<std::string>());
+    ASSERT_TRUE(pk.ok());
+    core::PublicKey k{};
+    std::copy(pk->begin(), pk->end(), k.begin());
+    by_key[core::key_id(k)] = {e["name"], k};
+  }
+  auto rows = test::query_value(
+      s.db,
+      "SELECT string_agg(c.idx || ' ' || c.witness_key || ' ' || encode(c.signature, "
+      "'hex') || ' ' || encode(i.mth, 'hex'), ';') FROM cosignature c JOIN interval i "
+      "USING (idx)");
+  std::istringstream rows_in(rows);
+  int checked = 0;
+  for (std::string row; std::getline(rows_in, row, ';');) {
+    std::istringstream f(row);
+    uint64_t idx;
+    std::string witness_key, sig_hex, mth_hex;
+    f >> idx >> witness_key >> sig_hex >> mth_hex;
+    auto sig = core::from_hex(sig_hex);
+    auto mth = core::hash_from_hex(mth_hex);
+    ASSERT_TRUE(sig.ok() && mth.ok() && by_key.count(witness_key)) << row;
+    core::Signature signature{};
+    std::copy(sig->begin(), sig->end(), signature.begin());
+    EXPECT_TRUE(core::verify_cosignature(by_key[witness_key].second, by_key[witness_key].first,
+                                         kAuthority, idx, *mth, signature))
+        << row;
+    ++checked;
+  }
+  EXPECT_GE(checked, 2 * (upto - first + 1));
+
+  // A split view: a second log with the same key and authority but its own
+  // history. beta, shown it, cosigns nothing of it, keeps the evidence, exits 1.
+  beta->signal(SIGTERM);
+  EXPECT_EQ(beta->wait(), 0);
+  auto beta_cosigned = [&] {
+    auto state = Json::parse(test::read_file(dir + "/state-beta/state.json"));
+    return state["cosigned"]["index"].get<int64_t>();
+  };
+  const int64_t k = beta_cosigned();
+  Stack fork(options);  // same folder, so the same worker key
+  ASSERT_TRUE(fork.ready());
+  ASSERT_TRUE(test::wait_until(
+      [&] { return fork.count("SELECT coalesce(max(idx), 0) FROM interval") >= k; }, 60s));
+  auto fork_rows_before = fork.count("SELECT count(*) FROM cosignature");
+  auto forked = witness("beta", fork.base);
+  ASSERT_TRUE(test::wait_until([&] { return !forked->running(); }, 30s));
+  EXPECT_EQ(forked->wait(), 1);
+  std::string output = test::read_file(dir + "/witness-beta.log");
+  EXPECT_NE(output.find("MISBEHAVIOUR"), std::string::npos) << output;
+  EXPECT_NE(output.find("evidence saved to"), std::string::npos) << output;
+  EXPECT_EQ(fork.count("SELECT count(*) FROM cosignature"), fork_rows_before)
+      << "the witness cosigned a head of the fork";
+  EXPECT_EQ(beta_cosigned(), k) << "the state moved onto the fork";
+  bool evidence = false;
+  for (const auto& f : std::filesystem::directory_iterator(dir + "/state-beta"))
+    evidence |= f.path().filename().string().rfind("evidence-", 0) == 0;
+  EXPECT_TRUE(evidence);
 }
 
 }  // namespace
