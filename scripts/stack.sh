@@ -35,6 +35,11 @@ INK_NGINX_WORKERS=${INK_NGINX_WORKERS:-auto}
 INK_NGINX_ACCESS_LOG=${INK_NGINX_ACCESS_LOG:-off}
 INK_WEB=${INK_WEB:-1}
 INK_WORKER_METRICS_LISTEN=${INK_WORKER_METRICS_LISTEN:-127.0.0.1:9464}
+# Local witnesses (docs/witness.md), so cosigned heads show at once; they
+# prove little, being run by the operator. An operator's own list
+# (INK_WITNESSES) replaces them.
+INK_LOCAL_WITNESSES=${INK_LOCAL_WITNESSES:-2}
+witnesses_dir=$INK_VAR_DIR/witnesses
 mkdir -p "$INK_VAR_DIR"
 INK_VAR_DIR=$(cd "$INK_VAR_DIR" && pwd)
 INK_KEY_PATH=${INK_KEY_PATH:-$INK_VAR_DIR/keys/ink-ed25519.pem}
@@ -130,7 +135,7 @@ do_down() {
   for f in "$run"/nginx.pid; do
     [ -f "$f" ] && { kill -QUIT "$(cat "$f")" 2>/dev/null || true; sleep 0.3; rm -f "$f"; }
   done
-  for f in "$run"/web.pid "$run"/backend-*.pid "$run"/worker.pid; do
+  for f in "$run"/witness-*.pid "$run"/web.pid "$run"/backend-*.pid "$run"/worker.pid; do
     [ -f "$f" ] && stop_pidfile "$f"
   done
   [ -d "$INK_VAR_DIR/services" ] && "$root/scripts/services.sh" stop "$INK_VAR_DIR/services"
@@ -225,6 +230,7 @@ start_backend() {  # start_backend N
 do_restart_backend() {
   local i=${1:?usage: stack.sh restart-backend N}
   services_env
+  local_witness_list
   stop_pidfile "$run/backend-$i.pid"
   start_backend "$i"
   wait_url_ready "http://127.0.0.1:$((INK_BACKEND_BASE_PORT + i - 1))/api/ready" 60 || {
@@ -236,12 +242,51 @@ do_restart_backend() {
   echo "backend $i restarted"
 }
 
+# The local witnesses' keys and the list the backends accept (INK_WITNESSES),
+# made once under var/witnesses; nothing when the operator gave a list.
+local_witness_list() {
+  [ -n "${INK_WITNESSES:-}" ] && return 0
+  [ "$INK_LOCAL_WITNESSES" -gt 0 ] || return 0
+  mkdir -p "$witnesses_dir"
+  local n
+  for n in $(seq 1 "$INK_LOCAL_WITNESSES"); do
+    [ -f "$witnesses_dir/local-$n.pem" ] && [ -s "$witnesses_dir/local-$n.entry" ] && continue
+    rm -f "$witnesses_dir/local-$n.pem"
+    "$bin/ink" witness keygen --key "$witnesses_dir/local-$n.pem" --name "local-$n" \
+      >"$witnesses_dir/local-$n.entry" 2>/dev/null
+  done
+  python3 - "$witnesses_dir" "$INK_LOCAL_WITNESSES" <<'PY'
+import json, sys
+d, n = sys.argv[1], int(sys.argv[2])
+entries = [json.loads(open(f"{d}/local-{i}.entry").read()) for i in range(1, n + 1)]
+open(f"{d}/witnesses.json", "w").write(json.dumps(entries) + "\n")
+PY
+  INK_WITNESSES=$witnesses_dir/witnesses.json
+  export INK_WITNESSES
+}
+
+# Starts the local witnesses against nginx, once it serves the log.
+start_local_witnesses() {
+  [ "$INK_LOCAL_WITNESSES" -gt 0 ] && [ "${INK_WITNESSES:-}" = "$witnesses_dir/witnesses.json" ] || return 0
+  local n poll
+  poll=$(python3 -c "print(max(0.05, $INK_INTERVAL / 4))")
+  "$bin/ink" key --server "http://127.0.0.1:$INK_PORT" >"$witnesses_dir/log-key.json.tmp" &&
+    mv "$witnesses_dir/log-key.json.tmp" "$witnesses_dir/log-key.json"
+  for n in $(seq 1 "$INK_LOCAL_WITNESSES"); do
+    start "witness-local-$n" "$logs/witness-local-$n.log" "$bin/ink" witness \
+      --server "http://127.0.0.1:$INK_PORT" --log-key "$witnesses_dir/log-key.json" \
+      --key "$witnesses_dir/local-$n.pem" --name "local-$n" \
+      --state "$witnesses_dir/state-local-$n" --poll "$poll"
+  done
+}
+
 do_up() {
-  for b in ink-worker ink-backend; do
+  for b in ink-worker ink-backend ink; do
     [ -x "$bin/$b" ] || { echo "missing $bin/$b: build first (make build)" >&2; exit 1; }
   done
   do_down
   services_env
+  local_witness_list
   local common=(env DATABASE_URL="$DATABASE_URL" REDIS_URL="$REDIS_URL" INK_AUTHORITY="$INK_AUTHORITY"
     INK_INTERVAL="$INK_INTERVAL" INK_RETENTION_HOURS="$INK_RETENTION_HOURS"
     INK_WAIT_SECONDS="$INK_WAIT_SECONDS" INK_KEY_PATH="$INK_KEY_PATH")
@@ -270,6 +315,7 @@ do_up() {
     tail -n 20 "$logs"/*.log >&2 || true
     exit 1
   fi
+  start_local_witnesses
   echo "unchanging.ink is up: $url"
   echo "logs: $logs   stop: make down   status: make status"
   # A clock the service cannot vouch for is worth saying at once (docs/operations.md, "Time").
@@ -302,7 +348,13 @@ log_status() {
   backend=$(curl -fsS --max-time 3 "http://127.0.0.1:$INK_BACKEND_BASE_PORT/api/metrics" 2>/dev/null || true)
   worker=$(curl -fsS --max-time 3 "http://$INK_WORKER_METRICS_LISTEN/metrics" 2>/dev/null || true)
   ready=$(curl -sS --max-time 3 "http://127.0.0.1:$INK_BACKEND_BASE_PORT/api/ready" 2>/dev/null || true)
-  BACKEND_METRICS=$backend WORKER_METRICS=$worker READY=$ready INTERVAL=$INK_INTERVAL python3 - <<'PY'
+  local api="http://127.0.0.1:$INK_BACKEND_BASE_PORT/api/v1" witnesses cosigned=""
+  witnesses=$(curl -fsS --max-time 3 "$api/witnesses" 2>/dev/null || true)
+  if [ -n "$witnesses" ] && [ "$witnesses" != "[]" ]; then
+    cosigned=$(curl -fsS --max-time 3 "$api/mth/cosigned?quorum=$(python3 -c 'import json,sys; print(len(json.loads(sys.argv[1])))' "$witnesses")" 2>/dev/null || true)
+  fi
+  BACKEND_METRICS=$backend WORKER_METRICS=$worker READY=$ready INTERVAL=$INK_INTERVAL \
+    WITNESSES=$witnesses COSIGNED=$cosigned python3 - <<'PY'
 import json, math, os, time
 
 def series(text):
@@ -336,6 +388,15 @@ if m:
     policy = "enforce" if m.get("ink_clock_enforced") == 1 else "warn"
     print(f"clock: {sync}, max error {m.get('ink_clock_max_error_seconds', float('nan')):.3g} s"
           f" (bound {m.get('ink_clock_error_bound_seconds', float('nan')):.3g} s, policy {policy})")
+    try:
+        witnesses = json.loads(os.environ["WITNESSES"] or "[]")
+        if witnesses:
+            names = ", ".join(w["name"] for w in witnesses)
+            cosigned = json.loads(os.environ["COSIGNED"] or "{}").get("head", {})
+            by_all = cosigned.get("interval", {}).get("index", "none yet")
+            print(f"witnesses: {len(witnesses)} listed ({names}); newest head cosigned by all: {by_all}")
+    except ValueError:
+        pass
     try:
         ready = json.loads(os.environ["READY"])
         why = ready.get("clock", "")

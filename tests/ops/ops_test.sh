@@ -58,6 +58,9 @@ case $case_name in
     grep -q '^clock: synchronised, max error 0.01 s (bound 1 s, policy enforce)$' status.out ||
       fail "no clock line"
     grep -q '^ready: ' status.out || fail "not ready"
+    # make up's two local witnesses cosign every head.
+    grep -Eq '^witnesses: 2 listed \(local-1, local-2\); newest head cosigned by all: [0-9]+$' status.out ||
+      fail "no witnesses line"
     ;;
   worker_metrics)
     m=$(worker_metrics) || fail "no worker metrics at $INK_WORKER_METRICS_LISTEN"
