@@ -148,4 +148,24 @@ bool Api::cosign(uint64_t index, const std::string& witness_key, const core::Sig
   return parse_body(res.body, target).value("stored", "") == "new";
 }
 
+std::vector<core::Witness> Api::witnesses() {
+  const std::string target = "/api/v1/witnesses";
+  HttpResponse res = http_.get(target);
+  if (res.status != 200) throw_api_error(res, target);
+  auto list = core::parse_witness_list(res.body);
+  if (!list) throw MalformedAnswer(target + ": " + list.error().message, res.body);
+  return std::move(*list);
+}
+
+std::optional<core::WitnessedHead> Api::cosigned(size_t quorum, uint64_t from) {
+  const std::string target =
+      "/api/v1/mth/cosigned?quorum=" + std::to_string(quorum) + "&from=" + std::to_string(from);
+  HttpResponse res = http_.get(target);
+  if (res.status == 404) return std::nullopt;
+  if (res.status != 200) throw_api_error(res, target);
+  auto parsed = core::witnessed_head_from_json(parse_body(res.body, target));
+  if (!parsed) throw MalformedAnswer(target + ": " + parsed.error().message, res.body);
+  return std::move(*parsed);
+}
+
 }  // namespace ink::cli

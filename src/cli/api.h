@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/http.h"
+#include "core/cosigned.h"
 #include "core/protocol.h"
 
 namespace ink::cli {
@@ -65,6 +66,11 @@ class Api {
   // POST /api/v1/mth/<i>/cosignatures (docs/witness.md); true if the log
   // stored it now, false if it had it. Throws ApiError for any refusal.
   bool cosign(uint64_t index, const std::string& witness_key, const core::Signature& signature);
+  // GET /api/v1/witnesses.
+  std::vector<core::Witness> witnesses();
+  // GET /api/v1/mth/cosigned?quorum=K&from=X: nullopt while no head has K
+  // cosignatures (404).
+  std::optional<core::WitnessedHead> cosigned(size_t quorum, uint64_t from);
 
  private:
   core::Json get_json(const std::string& target,

@@ -41,6 +41,11 @@ struct StampOptions {
   bool together = false;
   bool rfc3161 = false;  // also an RFC 3161 token per file (FILE.tsr)
   int jobs = 4;
+  // --quorum K: wait (at most quorum_wait_seconds) until K witnesses cosigned
+  // the proof's head or a later one, and add it to the proof file (ink upgrade).
+  size_t quorum = 0;
+  std::optional<std::filesystem::path> witnesses_file;
+  int quorum_wait_seconds = 60;
 };
 
 struct VerifyOptions {
@@ -52,7 +57,20 @@ struct VerifyOptions {
   std::optional<std::filesystem::path> tsr;       // an RFC 3161 token to check instead
   std::optional<std::filesystem::path> tsa_cert;  // the TSA root to trust (PEM)
   bool server_given = false;
+  // Witnesses (docs/witness.md): the list to trust and how many must have
+  // cosigned the proof's head or a later head consistent with it (0: all).
+  std::optional<std::filesystem::path> witnesses_file;
+  size_t quorum = 0;
 };
+
+struct UpgradeOptions {
+  ServerOptions common;
+  std::filesystem::path proof;
+  std::optional<std::filesystem::path> key_file;
+  std::optional<std::filesystem::path> witnesses_file;  // default: the server's list
+  size_t quorum = 0;                                    // 0: every listed witness
+};
+int run_upgrade(const UpgradeOptions& o, std::ostream& out, std::ostream& err);
 
 struct MonitorOptions {
   ServerOptions common;

@@ -9,15 +9,15 @@
 #include <sstream>
 
 #include "cli/proof_io.h"
-#include "cli/test_log.h"
 #include "core/decode.h"
 #include "core/json_write.h"
+#include "core/test_log.h"
 
 namespace ink::cli {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::TestLog;
+using core::testing::TestLog;
 
 struct Outcome {
   int status;

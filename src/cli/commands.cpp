@@ -190,6 +190,60 @@ void stamp_one(StampJob& job, const StampOptions& o, const ServerUrl& url,
 
 }  // namespace
 
+namespace {
+
+std::vector<core::Witness> load_witness_list(const fs::path& path) {
+  auto text = read_text_file(path);
+  if (!text) throw UsageOrIoError(text.error().message);
+  auto list = core::parse_witness_list(*text);
+  if (!list) throw UsageOrIoError("witness list " + path.string() + ": " + list.error().message);
+  if (list->empty()) throw UsageOrIoError("witness list " + path.string() + " is empty");
+  return std::move(*list);
+}
+
+size_t quorum_of(size_t asked, size_t listed) {
+  size_t q = asked ? asked : listed;
+  if (q > listed)
+    throw UsageOrIoError("--quorum " + std::to_string(q) + " is more than the " +
+                         std::to_string(listed) + " witnesses listed");
+  return q;
+}
+
+// The step "witnesses": the proof file's witnessed head, else (or when it
+// falls short) the server's newest head with the quorum.
+core::CheckStep witnessed_step(const core::ProofFile& proof, std::span<const core::PublicKey> keys,
+                               const fs::path& witnesses_file, size_t asked, HttpClient* http) {
+  auto list = load_witness_list(witnesses_file);
+  const size_t quorum = quorum_of(asked, list.size());
+  const auto& head = proof.timestamp.proof->head;
+  std::optional<core::CheckStep> step;
+  if (proof.witnessed) {
+    step = core::check_witnessed(head, *proof.witnessed, keys, list, quorum);
+    step->message += " (from the proof file)";
+  }
+  if ((!step || !step->passed) && http) {
+    if (auto fetched = Api(*http).cosigned(quorum, head.interval.index)) {
+      step = core::check_witnessed(head, *fetched, keys, list, quorum);
+      step->message += " (from the server)";
+    }
+  }
+  if (!step)
+    step = core::CheckStep{
+        "witnesses", false,
+        "No head cosigned by " + std::to_string(quorum) +
+            " witnesses is known: the proof file "
+            "carries none (ink upgrade adds it)" +
+            (http ? ", and the server has none yet" : ", and no server was asked") + "."};
+  return *step;
+}
+
+}  // namespace
+
+namespace {
+int upgrade_after_stamp(const StampOptions& o, const std::vector<fs::path>& proofs,
+                        std::ostream& err);
+}  // namespace
+
 int run_stamp(const StampOptions& o, std::ostream& out, std::ostream& err) {
   return guarded(err, [&] {
     if (o.text && !o.files.empty()) throw UsageOrIoError("give FILE... or --text, not both");
@@ -275,11 +329,101 @@ int run_stamp(const StampOptions& o, std::ostream& out, std::ostream& err) {
       }
     }
     if (o.common.json) out << results.dump(2) << "\n";
+    if (status == kExitOk && o.quorum) {
+      std::vector<fs::path> proofs;
+      for (const auto& job : jobs)
+        if (!job.proof_path.empty()) proofs.push_back(job.proof_path);
+      status = upgrade_after_stamp(o, proofs, err);
+    }
     return status;
   });
 }
 
 // ---------------------------------------------------------------- verify
+
+namespace {
+
+struct UpgradeOutcome {
+  enum class Kind { kDone, kNotYet, kInvalid } kind;
+  std::string message;
+};
+
+// One attempt at adding the newest cosigned head to a proof file.
+UpgradeOutcome try_upgrade(const UpgradeOptions& o, HttpClient& http) {
+  auto text = read_text_file(o.proof);
+  if (!text) throw UsageOrIoError(text.error().message);
+  auto proof = parse_proof_file(*text);
+  if (!proof) throw UsageOrIoError(o.proof.string() + ": " + proof.error().message);
+  if (!proof->timestamp.proof)
+    throw UsageOrIoError(o.proof.string() + " has no proof yet; ink verify fetches it");
+  Api api(http);
+  auto [keys, key_source] = trusted_keys(o.key_file, &http);
+  auto list = o.witnesses_file ? load_witness_list(*o.witnesses_file) : api.witnesses();
+  if (list.empty()) throw UsageOrIoError("the log lists no witnesses (GET /api/v1/witnesses)");
+  const size_t quorum = quorum_of(o.quorum, list.size());
+  const auto& head = proof->timestamp.proof->head;
+  auto witnessed = api.cosigned(quorum, head.interval.index);
+  if (!witnessed)
+    return {UpgradeOutcome::Kind::kNotYet, "no head at or after " +
+                                               std::to_string(head.interval.index) + " has " +
+                                               std::to_string(quorum) + " cosignatures yet"};
+  auto step = core::check_witnessed(head, *witnessed, keys, list, quorum);
+  if (!step.passed) return {UpgradeOutcome::Kind::kInvalid, step.message};
+  proof->witnessed = std::move(*witnessed);
+  auto written = write_file_atomically(o.proof, format_proof_file(*proof));
+  if (!written) throw UsageOrIoError(written.error().message);
+  return {UpgradeOutcome::Kind::kDone, step.message};
+}
+
+// After `ink stamp --quorum K`: each proof file once its head is cosigned.
+int upgrade_after_stamp(const StampOptions& o, const std::vector<fs::path>& proofs,
+                        std::ostream& err) {
+  HttpClient http(server_url(o.common), o.common.http(err));
+  int status = kExitOk;
+  for (const auto& path : proofs) {
+    UpgradeOptions u{o.common, path, o.key_file, o.witnesses_file, o.quorum};
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.quorum_wait_seconds);
+    UpgradeOutcome r = try_upgrade(u, http);
+    while (r.kind == UpgradeOutcome::Kind::kNotYet && std::chrono::steady_clock::now() < deadline &&
+           !stop_requested()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      r = try_upgrade(u, http);
+    }
+    if (r.kind == UpgradeOutcome::Kind::kDone) {
+      err << "ink: " << path.string() << ": " << r.message << "\n";
+    } else {
+      err << "ink: " << path.string() << ": "
+          << (r.kind == UpgradeOutcome::Kind::kNotYet ? r.message + "; ink upgrade adds it later"
+                                                      : "witnesses: " + r.message)
+          << "\n";
+      status =
+          std::max(status, r.kind == UpgradeOutcome::Kind::kNotYet ? kExitError : kExitInvalid);
+    }
+  }
+  return status;
+}
+
+}  // namespace
+
+int run_upgrade(const UpgradeOptions& o, std::ostream& out, std::ostream& err) {
+  return guarded(err, [&] {
+    HttpClient http(server_url(o.common), o.common.http(err));
+    auto r = try_upgrade(o, http);
+    switch (r.kind) {
+      case UpgradeOutcome::Kind::kNotYet:
+        throw UsageOrIoError(r.message + "; try again in a few intervals");
+      case UpgradeOutcome::Kind::kInvalid:
+        out << "FAIL  witnesses: " << r.message << "\n";
+        return kExitInvalid;
+      case UpgradeOutcome::Kind::kDone:
+        break;
+    }
+    out << "ok    witnesses: " << r.message << "\n"
+        << "upgraded " << o.proof.string() << ": `ink verify --witnesses FILE` now needs no "
+        << "network for this step\n";
+    return kExitOk;
+  });
+}
 
 int run_verify(const VerifyOptions& o, std::ostream& out, std::ostream& err) {
   return guarded(err, [&] {
@@ -317,6 +461,8 @@ int run_verify(const VerifyOptions& o, std::ostream& out, std::ostream& err) {
     core::CheckReport report = check_proof_file(*proof_text, data, what, keys, &proof);
     if (report.passed() && use_server)
       check_against_server(report, proof.timestamp.proof->head, *http, keys);
+    if (report.passed() && o.witnesses_file)
+      report.steps.push_back(witnessed_step(proof, keys, *o.witnesses_file, o.quorum, http.get()));
 
     const bool valid = report.passed();
     if (o.common.json) {
@@ -436,6 +582,16 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   stamp_cmd->add_flag("--rfc3161", stamp.rfc3161,
                       "Stamp through the server's RFC 3161 TSA: also save the token FILE.tsr "
                       "beside each proof (check it with ink verify FILE --tsr FILE.tsr)");
+  std::string stamp_witnesses;
+  stamp_cmd->add_option("--quorum", stamp.quorum,
+                        "Also wait until this many witnesses cosigned the head, and add it to "
+                        "the proof file (as ink upgrade)");
+  stamp_cmd->add_option("--witnesses", stamp_witnesses,
+                        "With --quorum: the witness list to trust (default: the log's list)");
+  stamp_cmd
+      ->add_option("--quorum-wait", stamp.quorum_wait_seconds,
+                   "With --quorum: seconds to wait for the cosignatures")
+      ->capture_default_str();
   stamp_cmd->add_option("-j,--jobs", stamp.jobs, "Files stamped at once")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
@@ -459,6 +615,12 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
                          "Check this RFC 3161 token (.tsr, or a bare token) for FILE: the "
                          "TSA's signature, the imprint, and its ts in the log with its proof "
                          "(from FILE.ink.json or --proof when there is one, else the server)");
+  std::string verify_witnesses;
+  verify_cmd->add_option("--witnesses", verify_witnesses,
+                         "Witness list to trust ([{\"name\", \"public_key\"}]): also require "
+                         "their cosignatures (docs/witness.md)");
+  verify_cmd->add_option("--quorum", verify.quorum,
+                         "How many of the listed witnesses must have cosigned (default: all)");
   verify_cmd->add_option("--tsa-cert", verify_tsa_cert,
                          "With --tsr: the TSA root to trust, PEM (default: the server's "
                          "/api/v1/rfc3161/certs)");
@@ -521,6 +683,20 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       ->required();
   keygen_cmd->add_option("--name", keygen_name, "The witness's name, for the printed entry");
 
+  UpgradeOptions upgrade;
+  std::string upgrade_proof, upgrade_key, upgrade_witnesses;
+  auto* upgrade_cmd = app.add_subcommand(
+      "upgrade",
+      "Add to a proof file the newest head its log's witnesses cosigned and the consistency "
+      "proof to it, so that `ink verify --witnesses` holds offline (docs/witness.md)");
+  upgrade_cmd->add_option("proof", upgrade_proof, "The proof file (FILE.ink.json)")->required();
+  upgrade_cmd->add_option("-k,--key", upgrade_key, "Trusted key file (default: the server's keys)");
+  upgrade_cmd->add_option("--witnesses", upgrade_witnesses,
+                          "Witness list to trust (default: the log's own list)");
+  upgrade_cmd->add_option("--quorum", upgrade.quorum,
+                          "How many of them must have cosigned (default: all)");
+  add_server_options(upgrade_cmd, upgrade.common);
+
   ServerOptions key;
   auto* key_cmd = app.add_subcommand(
       "key", "Print the server's public keys as JSON, for pinning: ink key > KEYFILE");
@@ -541,6 +717,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     if (stamp_cmd->count("--text")) stamp.text = stamp_text;
     stamp.out = optional_path(stamp_out);
     stamp.key_file = optional_path(stamp_key);
+    stamp.witnesses_file = optional_path(stamp_witnesses);
     return run_stamp(stamp, out, err);
   }
   if (*verify_cmd) {
@@ -551,6 +728,11 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     verify.server_given = verify_cmd->count("--server") > 0;
     verify.tsr = optional_path(verify_tsr);
     verify.tsa_cert = optional_path(verify_tsa_cert);
+    verify.witnesses_file = optional_path(verify_witnesses);
+    if (verify.quorum && !verify.witnesses_file) {
+      err << "ink: --quorum goes with --witnesses\n";
+      return kExitError;
+    }
     if (verify.tsa_cert && !verify.tsr) {
       err << "ink: --tsa-cert goes with --tsr\n";
       return kExitError;
@@ -567,6 +749,12 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
                     optional_path(head_key), out, err);
   }
   if (*key_cmd) return run_key(key, out, err);
+  if (*upgrade_cmd) {
+    upgrade.proof = upgrade_proof;
+    upgrade.key_file = optional_path(upgrade_key);
+    upgrade.witnesses_file = optional_path(upgrade_witnesses);
+    return run_upgrade(upgrade, out, err);
+  }
   if (*keygen_cmd) return run_witness_keygen(keygen_key, keygen_name, out, err);
   if (*witness_cmd) {
     if (witness_log_key.empty() || witness_key.empty() || witness.name.empty() ||

@@ -6,16 +6,16 @@
 #include <fstream>
 
 #include "cli/proof_io.h"
-#include "cli/test_log.h"
 #include "core/decode.h"
 #include "core/encoding.h"
 #include "core/json_write.h"
 #include "core/record_hash.h"
+#include "core/test_log.h"
 
 namespace ink::cli {
 namespace {
 
-using testing::TestLog;
+using core::testing::TestLog;
 namespace fs = std::filesystem;
 
 class MonitorLogTest : public ::testing::Test {

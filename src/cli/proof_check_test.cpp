@@ -8,19 +8,19 @@
 #include <fstream>
 
 #include "cli/proof_io.h"
-#include "cli/test_log.h"
 #include "cli/url.h"
 #include "core/client_conventions.h"
 #include "core/encoding.h"
 #include "core/json_write.h"
 #include "core/proof_file.h"
 #include "core/record_hash.h"
+#include "core/test_log.h"
 #include "core/verify.h"
 
 namespace ink::cli {
 namespace {
 
-using testing::TestLog;
+using core::testing::TestLog;
 namespace fs = std::filesystem;
 
 std::vector<core::PublicKey> keys_of(const TestLog& log) { return {log.key().public_key()}; }

@@ -87,8 +87,7 @@ class Witness {
   }
 
   void submit(uint64_t i, const core::Hash& mth) {
-    auto signature =
-        key_.sign(core::cosignature_statement(state_.authority, i, mth, state_.name));
+    auto signature = key_.sign(core::cosignature_statement(state_.authority, i, mth, state_.name));
     try {
       api_.cosign(i, key_.key_id(), signature);
     } catch (const ApiError& e) {
@@ -141,8 +140,7 @@ int run_witness(const WitnessOptions& o, std::ostream& out, std::ostream& err) {
     witness::WitnessState state;
     if (loaded->has_value()) {
       state = std::move(**loaded);
-      if (state.log_key != log_keys[0] || state.name != o.name ||
-          state.witness_key != key.key_id())
+      if (state.log_key != log_keys[0] || state.name != o.name || state.witness_key != key.key_id())
         throw UsageOrIoError("the state in " + o.state_dir.string() +
                              " belongs to another log key, name or witness key; use a new folder");
     } else {

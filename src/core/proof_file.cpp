@@ -10,12 +10,14 @@
 namespace ink::core {
 
 Json to_json(const ProofFile& v) {
-  return Json{{"format", "unchanging.ink/proof"},
-              {"version", 1},
-              {"authority", v.authority},
-              {"data", v.data},
-              {"files", v.files},
-              {"timestamp", to_json(v.timestamp)}};
+  Json j{{"format", "unchanging.ink/proof"},
+         {"version", 1},
+         {"authority", v.authority},
+         {"data", v.data},
+         {"files", v.files},
+         {"timestamp", to_json(v.timestamp)}};
+  if (v.witnessed) j["witnessed"] = to_json(*v.witnessed);
+  return j;
 }
 
 Result<ProofFile> proof_file_from_json(const Json& j) {
@@ -42,6 +44,13 @@ Result<ProofFile> proof_file_from_json(const Json& j) {
     auto parsed = ts_answer_from_json(*ts, "timestamp");
     if (parsed)
       v.timestamp = std::move(*parsed);
+    else
+      r.adopt(parsed.error());
+  }
+  if (const Json* w = r.get("witnessed", /*optional=*/true); r.ok() && w && !w->is_null()) {
+    auto parsed = witnessed_head_from_json(*w, "witnessed");
+    if (parsed)
+      v.witnessed = std::move(*parsed);
     else
       r.adopt(parsed.error());
   }

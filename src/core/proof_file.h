@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/cbor.h"
+#include "core/cosigned.h"
 #include "core/protocol.h"
 #include "core/result.h"
 
@@ -17,6 +18,10 @@ struct ProofFile {
   std::string data;
   std::vector<std::string> files;
   TsAnswer timestamp;
+  // Optional (docs/witness.md): a head at or after the proof's, with its
+  // witnesses' cosignatures and the consistency proof to it, for
+  // `ink verify --witnesses` without the network. Older readers ignore it.
+  std::optional<WitnessedHead> witnessed;
 };
 
 Json to_json(const ProofFile& v);

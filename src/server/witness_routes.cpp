@@ -161,11 +161,12 @@ void add_witness_routes(Api& api, std::vector<core::Witness> list,
                   auto stored = co_await cosignatures.of_head(*i, w->keys);
                   doc["head"]["cosignatures"] = cosignatures_json(*w, stored);
                   if (from) {
+                    // Not yet: a client waiting for its head's cosignatures asks again.
                     if (*from > *i)
-                      throw ApiError{400, "bad_request",
-                                     "from=" + std::to_string(*from) +
-                                         " is after the newest cosigned head " +
-                                         std::to_string(*i)};
+                      throw ApiError{404, "not_found",
+                                     "no head at or after " + std::to_string(*from) + " has " +
+                                         std::to_string(quorum) +
+                                         " cosignatures yet (newest: " + std::to_string(*i) + ")"};
                     auto proof = co_await proofs.consistency(*from, *i);
                     doc["consistency"] = core::to_json(proof);
                   }

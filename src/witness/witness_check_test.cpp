@@ -2,12 +2,12 @@
 
 #include <gtest/gtest.h>
 
-#include "cli/test_log.h"
+#include "core/test_log.h"
 
 namespace ink::witness {
 namespace {
 
-using cli::testing::TestLog;
+using core::testing::TestLog;
 using Kind = Verdict::Kind;
 
 WitnessState state_for(const TestLog& log) {

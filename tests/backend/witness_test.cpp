@@ -148,7 +148,7 @@ TEST(Witnesses, CosignaturesAreCheckedStoredOnceAndServedWithTheirHeads) {
   EXPECT_EQ(quorum1["head"]["interval"].value("index", -1), int(j));
   EXPECT_FALSE(quorum1.contains("consistency"));
   expect_error(http_get(s.base, "/api/v1/mth/cosigned?quorum=3"), 400, "bad_request");
-  expect_error(http_get(s.base, "/api/v1/mth/cosigned?quorum=2&from=99"), 400, "bad_request");
+  expect_error(http_get(s.base, "/api/v1/mth/cosigned?quorum=2&from=99"), 404, "not_found");
   expect_error(http_get(s.base, "/api/v1/mth/cosigned?quorum=zero"), 400, "bad_request");
 }
 
@@ -314,6 +314,102 @@ TEST(Witnesses, InkWitnessCosignsEveryHeadSurvivesKillNineAndRefusesAFork) {
   for (const auto& f : std::filesystem::directory_iterator(dir + "/state-beta"))
     evidence |= f.path().filename().string().rfind("evidence-", 0) == 0;
   EXPECT_TRUE(evidence);
+}
+
+TEST(Witnesses, UpgradedProofVerifiesWithAQuorumOfflineAndFailsOtherwise) {
+  std::string dir = test::testenv_dir() + "/witness-verify-" + std::to_string(getpid());
+  std::system(("rm -rf " + dir + " && mkdir -p " + dir).c_str());
+  auto keygen = [&](const std::string& name) {
+    auto [status, output] =
+        ink({"witness", "keygen", "--key", dir + "/" + name + ".pem", "--name", name},
+            dir + "/keygen-" + name + ".log");
+    EXPECT_EQ(status, 0) << output;
+    return first_json_line(output);
+  };
+  Json alpha = keygen("alpha"), beta = keygen("beta"), gamma = keygen("gamma");
+  auto write_list = [&](const std::string& file, Json list) {
+    std::ofstream(dir + "/" + file) << list.dump();
+    return dir + "/" + file;
+  };
+  std::string listed = write_list("witnesses.json", Json::array({alpha, beta}));
+  std::string other = write_list("other.json", Json::array({alpha, gamma}));
+  StackOptions options;
+  options.backend_env = {{"INK_WITNESSES", listed}};
+  Stack s(options);
+  ASSERT_TRUE(s.ready());
+  auto key = ink({"key", "--server", s.base}, dir + "/key.log");
+  ASSERT_EQ(key.first, 0) << key.second;
+  std::ofstream(dir + "/log-key.json") << key.second.substr(key.second.find('['));
+  std::vector<std::unique_ptr<test::Process>> witnesses;
+  for (std::string name : {"alpha", "beta"})
+    witnesses.push_back(std::make_unique<test::Process>(
+        std::vector<std::string>{test::bin_dir() + "/ink", "witness", "--server", s.base,
+                                 "--log-key", dir + "/log-key.json", "--key",
+                                 dir + "/" + name + ".pem", "--name", name, "--state",
+                                 dir + "/state-" + name, "--poll", "0.1"},
+        std::map<std::string, std::string>{}, dir + "/witness-" + name + ".log"));
+
+  std::ofstream(dir + "/doc.txt") << "witnessed document\n";
+  auto stamped = ink({"stamp", dir + "/doc.txt", "--server", s.base}, dir + "/stamp.log");
+  ASSERT_EQ(stamped.first, 0) << stamped.second;
+  const std::string proof = dir + "/doc.txt.ink.json";
+  // Offline before the upgrade: the file carries no cosigned head.
+  auto verify = [&](std::vector<std::string> extra, const std::string& log) {
+    std::vector<std::string> args{"verify", dir + "/doc.txt", "--key", dir + "/log-key.json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return ink(args, dir + "/" + log);
+  };
+  auto before = verify({"--witnesses", listed, "--quorum", "2"}, "verify-before.log");
+  EXPECT_EQ(before.first, 1) << before.second;
+  EXPECT_NE(before.second.find("ink upgrade adds it"), std::string::npos) << before.second;
+
+  std::pair<int, std::string> upgraded;
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        upgraded = ink({"upgrade", proof, "--server", s.base}, dir + "/upgrade.log");
+        return upgraded.first == 0;
+      },
+      20s))
+      << upgraded.second;
+  EXPECT_NE(upgraded.second.find("2 of the 2 witnesses you listed"), std::string::npos)
+      << upgraded.second;
+  auto file = Json::parse(test::read_file(proof));
+  ASSERT_TRUE(file.contains("witnessed")) << file.dump();
+
+  // Offline, with the pinned key and the witness list: valid, naming them.
+  auto ok = verify({"--witnesses", listed, "--quorum", "2"}, "verify-ok.log");
+  EXPECT_EQ(ok.first, 0) << ok.second;
+  EXPECT_NE(ok.second.find("ok    witnesses: 2 of the 2 witnesses you listed"), std::string::npos)
+      << ok.second;
+  EXPECT_NE(ok.second.find("alpha, beta"), std::string::npos) << ok.second;
+  // Another list (gamma never cosigned): the quorum is not reached.
+  auto not_reached = verify({"--witnesses", other, "--quorum", "2"}, "verify-other.log");
+  EXPECT_EQ(not_reached.first, 1) << not_reached.second;
+  EXPECT_NE(not_reached.second.find("INVALID: step \"witnesses\""), std::string::npos)
+      << not_reached.second;
+  EXPECT_EQ(verify({"--witnesses", other, "--quorum", "1"}, "verify-other-1.log").first, 0);
+  EXPECT_EQ(verify({"--witnesses", listed, "--quorum", "3"}, "verify-3.log").first, 2)
+      << "a quorum above the list is a usage error";
+  // ink stamp --quorum 2 waits for the cosignatures and saves them at once.
+  std::ofstream(dir + "/second.txt") << "stamped and witnessed in one go\n";
+  auto quorum_stamp =
+      ink({"stamp", dir + "/second.txt", "--server", s.base, "--quorum", "2"}, dir + "/stamp2.log");
+  ASSERT_EQ(quorum_stamp.first, 0) << quorum_stamp.second;
+  EXPECT_TRUE(Json::parse(test::read_file(dir + "/second.txt.ink.json")).contains("witnessed"));
+  EXPECT_EQ(
+      ink({"verify", dir + "/second.txt", "--key", dir + "/log-key.json", "--witnesses", listed},
+          dir + "/verify-second.log")
+          .first,
+      0);
+
+  // A changed cosignature in the file: no longer counted.
+  auto sig = file["witnessed"]["head"]["cosignatures"][0]["signature"].get<std::string>();
+  sig[3] = sig[3] == 'A' ? 'B' : 'A';
+  file["witnessed"]["head"]["cosignatures"][0]["signature"] = sig;
+  std::ofstream(proof) << file.dump(2);
+  auto changed = verify({"--witnesses", listed, "--quorum", "2"}, "verify-changed.log");
+  EXPECT_EQ(changed.first, 1) << changed.second;
+  EXPECT_NE(changed.second.find("Only 1 of the 2"), std::string::npos) << changed.second;
 }
 
 }  // namespace

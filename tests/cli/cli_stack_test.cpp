@@ -12,12 +12,12 @@
 #include <fstream>
 
 #include "cli/proof_io.h"
-#include "cli/test_log.h"
 #include "core/client_conventions.h"
 #include "core/decode.h"
 #include "core/encoding.h"
 #include "core/json_write.h"
 #include "core/sign.h"
+#include "core/test_log.h"
 #include "support/test_env.h"
 
 namespace ink::test {
@@ -300,7 +300,7 @@ TEST_F(CliStack, VerifyOfAProofFromAForkFailsAtConsistency) {
   ASSERT_TRUE(wait_until([&] { return heads() > 5; }, 30s)) << read_file(log("worker"));
   auto key = core::SigningKey::from_pem(read_file((dir_ / "worker-key.pem").string()));
   ASSERT_TRUE(key.ok()) << key.error().message;
-  cli::testing::TestLog fork(authority_, *key);
+  core::testing::TestLog fork(authority_, *key);
   for (char k : std::string("abc"))
     fork.add_interval({core::sha3_256(core::as_bytes(std::string("fork ").append(1, k)))});
   core::ProofFile forked = fork.proof_file(cli::data_for_text("forked"), {});

@@ -1,5 +1,5 @@
 #pragma once
-// For the client's unit tests: a small log built with the core, as the
+// For unit tests: a small log built with the core, as the
 // worker would build it (interval trees, main tree, signed heads, proofs).
 
 #include <algorithm>
@@ -19,7 +19,7 @@
 #include "core/record_hash.h"
 #include "core/sign.h"
 
-namespace ink::cli::testing {
+namespace ink::core::testing {
 
 class TestLog {
  public:
@@ -133,4 +133,4 @@ class TestLog {
   core::UnixMicros clock_ = 1700000000000000;
 };
 
-}  // namespace ink::cli::testing
+}  // namespace ink::core::testing
