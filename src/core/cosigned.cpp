@@ -29,8 +29,9 @@ Result<WitnessedHead> witnessed_head_from_json(const Json& j, const std::string&
   const Json* head = r.get("head");
   if (head) {
     auto parsed = head_from_json(*head);
-    if (!parsed) return make_error(ErrorCode::kInvalidArgument,
-                                   r.path("head") + ": " + parsed.error().message);
+    if (!parsed)
+      return make_error(ErrorCode::kInvalidArgument,
+                        r.path("head") + ": " + parsed.error().message);
     v.head = std::move(*parsed);
     FieldReader h(*head, r.path("head"));
     if (const Json* list = h.get("cosignatures")) {
@@ -52,8 +53,9 @@ Result<WitnessedHead> witnessed_head_from_json(const Json& j, const std::string&
   }
   if (const Json* proof = r.get("consistency", /*optional=*/true); proof && !proof->is_null()) {
     auto parsed = consistency_from_json(*proof);
-    if (!parsed) return make_error(ErrorCode::kInvalidArgument,
-                                   r.path("consistency") + ": " + parsed.error().message);
+    if (!parsed)
+      return make_error(ErrorCode::kInvalidArgument,
+                        r.path("consistency") + ": " + parsed.error().message);
     v.consistency = std::move(*parsed);
   }
   if (!r.ok()) return r.error();
@@ -92,11 +94,13 @@ CheckStep check_witnessed(const SignedHead& proof_head, const WitnessedHead& w,
                      " to the cosigned " + head_c + ".";
       return step;
     }
-    auto result = verify_consistency(i + 1, c + 1, proof_head.mth, w.head.mth,
-                                     w.consistency->nodes);
+    auto result =
+        verify_consistency(i + 1, c + 1, proof_head.mth, w.head.mth, w.consistency->nodes);
     if (result != ProofError::kOk) {
-      step.message = "The cosigned " + head_c + " is not an append-only extension of this "
-                     "proof's head " + std::to_string(i) + " (" + describe(result) +
+      step.message = "The cosigned " + head_c +
+                     " is not an append-only extension of this "
+                     "proof's head " +
+                     std::to_string(i) + " (" + describe(result) +
                      "): the proof is on a branch the witnesses did not see.";
       return step;
     }
@@ -115,8 +119,9 @@ CheckStep check_witnessed(const SignedHead& proof_head, const WitnessedHead& w,
   const std::string tally = std::to_string(counted.size()) + " of the " +
                             std::to_string(witnesses.size()) + " witnesses you listed";
   if (counted.size() < quorum) {
-    step.message = "Only " + tally + " cosigned " + head_c + (names.empty() ? "" : " (" + names + ")") +
-                   "; " + std::to_string(quorum) + " are needed. Try again later (ink upgrade), "
+    step.message = "Only " + tally + " cosigned " + head_c +
+                   (names.empty() ? "" : " (" + names + ")") + "; " + std::to_string(quorum) +
+                   " are needed. Try again later (ink upgrade), "
                    "or the log was not shown to enough of them.";
     return step;
   }

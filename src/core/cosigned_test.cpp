@@ -23,9 +23,9 @@ W witness(const std::string& name) {
 
 Cosignature cosign(const W& w, const SignedHead& head, std::string as_name = "") {
   if (as_name.empty()) as_name = w.listed.name;
-  return {w.listed.key_id, w.listed.name,
-          w.key.sign(cosignature_statement(head.authority, head.interval.index, head.mth,
-                                           as_name))};
+  return {
+      w.listed.key_id, w.listed.name,
+      w.key.sign(cosignature_statement(head.authority, head.interval.index, head.mth, as_name))};
 }
 
 class Cosigned : public ::testing::Test {
@@ -84,8 +84,8 @@ TEST_F(Cosigned, TheCosignedHeadMustReachTheProofsHead) {
   EXPECT_NE(step.message.find("older"), std::string::npos);
   auto no_proof = later(2, 4, {&a, &b});
   no_proof.consistency.reset();
-  EXPECT_NE(check_witnessed(log.heads()[2], no_proof, keys, list_, 1).message.find(
-                "No consistency proof"),
+  EXPECT_NE(check_witnessed(log.heads()[2], no_proof, keys, list_, 1)
+                .message.find("No consistency proof"),
             std::string::npos);
   auto broken = later(2, 4, {&a, &b});
   broken.consistency->nodes[0][3] ^= 1;

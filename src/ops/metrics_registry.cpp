@@ -6,6 +6,19 @@
 
 namespace ink::ops {
 
+std::string label_value(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
 std::string metric_value(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
@@ -23,6 +36,12 @@ void MetricsRegistry::add_counter(std::string name, std::string help,
                                   std::function<double()> read) {
   std::lock_guard lock(mutex_);
   readers_.push_back({std::move(name), std::move(help), std::move(read), "counter"});
+}
+
+void MetricsRegistry::add_gauge_family(std::string name, std::string help, std::string label,
+                                       std::function<Series()> read) {
+  std::lock_guard lock(mutex_);
+  family_readers_.push_back({std::move(name), std::move(help), std::move(label), std::move(read)});
 }
 
 void MetricsRegistry::CounterFamily::add(const std::string& value, double n) {
@@ -73,6 +92,12 @@ std::string MetricsRegistry::render() const {
   for (const auto& r : readers_)
     out << "# HELP " << r.name << " " << r.help << "\n# TYPE " << r.name << " " << r.type << "\n"
         << r.name << " " << metric_value(r.read()) << "\n";
+  for (const auto& f : family_readers_) {
+    out << "# HELP " << f.name << " " << f.help << "\n# TYPE " << f.name << " gauge\n";
+    for (const auto& [value, x] : f.read())
+      out << f.name << "{" << f.label << "=\"" << label_value(value) << "\"} " << metric_value(x)
+          << "\n";
+  }
   for (const auto& f : counters_) {
     std::lock_guard family_lock(f->mutex_);
     out << "# HELP " << f->name_ << " " << f->help_ << "\n# TYPE " << f->name_ << " counter\n";

@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ink::ops {
@@ -19,6 +20,12 @@ class MetricsRegistry {
   void add_gauge(std::string name, std::string help, std::function<double()> read);
   // A count kept elsewhere that only ever increases.
   void add_counter(std::string name, std::string help, std::function<double()> read);
+
+  // A gauge by one label whose series are read at scrape time, e.g. the
+  // newest head each witness cosigned: {label value, value} pairs.
+  using Series = std::vector<std::pair<std::string, double>>;
+  void add_gauge_family(std::string name, std::string help, std::string label,
+                        std::function<Series()> read);
 
   // A counter by one label, e.g. errors by kind. Values are created at 0 when
   // named in `known_values`, so a rate is defined before the first event.
@@ -65,11 +72,18 @@ class MetricsRegistry {
   };
   mutable std::mutex mutex_;
   std::vector<Reader> readers_;
+  struct FamilyReader {
+    std::string name, help, label;
+    std::function<Series()> read;
+  };
+  std::vector<FamilyReader> family_readers_;
   std::vector<std::unique_ptr<CounterFamily>> counters_;
   std::vector<std::unique_ptr<HistogramFamily>> histograms_;
 };
 
 // A sample value as the text format writes it (NaN, +Inf, shortest exact).
 std::string metric_value(double v);
+// A label value escaped for the text format (backslash, quote, newline).
+std::string label_value(const std::string& v);
 
 }  // namespace ink::ops

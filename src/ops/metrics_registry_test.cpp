@@ -35,6 +35,21 @@ TEST(MetricsRegistry, GaugesCountersAndFamiliesInTheTextFormat) {
   EXPECT_NE(r.render().find("ink_thing NaN\n"), std::string::npos);
 }
 
+TEST(MetricsRegistry, GaugeFamiliesAreReadAtScrapeWithEscapedLabels) {
+  MetricsRegistry r;
+  MetricsRegistry::Series series{{"alpha", 7}, {"Zeugin \"K\"", NAN}};
+  r.add_gauge_family("ink_witness_newest_cosigned_interval", "Newest.", "witness",
+                     [&] { return series; });
+  auto text = r.render();
+  EXPECT_NE(text.find("# TYPE ink_witness_newest_cosigned_interval gauge\n"), std::string::npos);
+  EXPECT_NE(text.find("ink_witness_newest_cosigned_interval{witness=\"alpha\"} 7\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("{witness=\"Zeugin \\\"K\\\"\"} NaN\n"), std::string::npos) << text;
+  series.push_back({"beta", 9});
+  EXPECT_NE(r.render().find("{witness=\"beta\"} 9"), std::string::npos);
+}
+
 TEST(MetricsRegistry, ValuesAsTheTextFormatWritesThem) {
   EXPECT_EQ(metric_value(NAN), "NaN");
   EXPECT_EQ(metric_value(INFINITY), "+Inf");

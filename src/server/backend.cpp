@@ -124,6 +124,8 @@ int run_backend(const Config& config) {
                      [&clock] { return clock.refusal(); }, [&clock] { return clock.problem(); }});
   if (tsa) add_rfc3161_routes(api, *tsa, *batcher);
   store::CosignatureStore cosignatures(pool);
+  add_witness_metrics(io.get_executor(), witnesses, cosignatures, *feed, metrics,
+                      std::chrono::seconds(5));
   add_witness_routes(api, std::move(witnesses), cosignatures, proofs, config.max_body_bytes);
   Server server(io, config, api, hub, metrics);
 

@@ -25,6 +25,11 @@ class Metrics {
   void add_gauge(std::string name, std::string help, std::function<double()> read);
   // Counters kept elsewhere (only ever increase), read at scrape time.
   void add_counter(std::string name, std::string help, std::function<double()> read);
+  // Series by one label, read at scrape time.
+  void add_gauge_family(std::string name, std::string help, std::string label,
+                        std::function<ops::MetricsRegistry::Series()> read) {
+    registry_.add_gauge_family(std::move(name), std::move(help), std::move(label), std::move(read));
+  }
   std::string render() const;
 
   std::atomic<long> open_connections{0};

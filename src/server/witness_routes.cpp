@@ -2,8 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cmath>
 #include <map>
 #include <memory>
+#include <mutex>
 
 #include "core/cosignature.h"
 #include "core/decode.h"
@@ -183,6 +190,66 @@ void add_witness_routes(Api& api, std::vector<core::Witness> list,
     extras["cosignatures"] = cosignatures_json(*w, stored);
     co_return extras;
   });
+}
+
+void add_witness_metrics(const asio::any_io_executor& executor,
+                         const std::vector<core::Witness>& witnesses,
+                         store::CosignatureStore& cosignatures, const HeadFeed& feed,
+                         Metrics& metrics, std::chrono::milliseconds every) {
+  if (witnesses.empty()) return;
+  struct Known {
+    std::mutex mutex;
+    std::map<std::string, uint64_t> newest;  // by name
+  };
+  auto known = std::make_shared<Known>();
+  std::vector<std::pair<std::string, std::string>> names;  // key id, name
+  std::vector<std::string> keys;
+  for (const auto& w : witnesses) {
+    names.emplace_back(w.key_id, w.name);
+    keys.push_back(w.key_id);
+  }
+  auto series = [known, names](auto value) {
+    ops::MetricsRegistry::Series out;
+    std::lock_guard lock(known->mutex);
+    for (const auto& [key, name] : names) {
+      auto it = known->newest.find(name);
+      out.emplace_back(name, it == known->newest.end() ? NAN : value(double(it->second)));
+    }
+    return out;
+  };
+  metrics.add_gauge_family("ink_witness_newest_cosigned_interval",
+                           "The newest head each accepted witness has cosigned.", "witness",
+                           [series] { return series([](double i) { return i; }); });
+  const HeadFeed* f = &feed;
+  metrics.add_gauge_family(
+      "ink_witness_lag_intervals",
+      "Heads between the newest this process knows and the newest each witness cosigned.",
+      "witness", [series, f] {
+        auto latest = f->latest();
+        return series(
+            [latest](double i) { return latest ? double(latest->row.index) - i : std::nan(""); });
+      });
+  asio::co_spawn(
+      executor,
+      [known, names, keys, &cosignatures, every]() -> awaitable<void> {
+        asio::steady_timer timer(co_await asio::this_coro::executor);
+        for (;;) {
+          try {
+            auto newest = co_await cosignatures.newest_by_witness(keys);
+            std::lock_guard lock(known->mutex);
+            for (const auto& [key, idx] : newest)
+              for (const auto& [k, name] : names)
+                if (k == key) known->newest[name] = idx;
+          } catch (const std::exception& e) {
+            spdlog::debug("witness metrics: {}", e.what());  // the database's own alerts cover it
+          }
+          timer.expires_after(every);
+          boost::system::error_code ec;
+          co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+          if (ec) co_return;
+        }
+      },
+      asio::detached);
 }
 
 }  // namespace ink::server

@@ -28,4 +28,14 @@ void add_witness_routes(Api& api, std::vector<core::Witness> witnesses,
                         store::CosignatureStore& cosignatures, ProofService& proofs,
                         size_t max_body_bytes);
 
+// Per witness, on /metrics: the newest head it cosigned
+// (ink_witness_newest_cosigned_interval{witness=NAME}) and how many heads it
+// is behind the newest this process knows (ink_witness_lag_intervals),
+// refreshed from the database every `every` on `executor`. Nothing without
+// witnesses. `cosignatures`, `feed` and `metrics` must outlive the executor's run.
+void add_witness_metrics(const asio::any_io_executor& executor,
+                         const std::vector<core::Witness>& witnesses,
+                         store::CosignatureStore& cosignatures, const HeadFeed& feed,
+                         Metrics& metrics, std::chrono::milliseconds every);
+
 }  // namespace ink::server

@@ -56,4 +56,18 @@ asio::awaitable<std::optional<uint64_t>> CosignatureStore::newest_with_quorum(
   co_return static_cast<uint64_t>(r.int64(0, 0));
 }
 
+asio::awaitable<std::vector<std::pair<std::string, uint64_t>>> CosignatureStore::newest_by_witness(
+    const std::vector<std::string>& keys) {
+  PgParams params{text_array(keys)};
+  // One index probe per key (cosignature_by_witness), not a scan of the table.
+  auto r = co_await pool_->query(
+      "SELECT k, (SELECT max(idx) FROM cosignature WHERE witness_key = k) FROM "
+      "unnest($1::text[]) AS k",
+      params);
+  std::vector<std::pair<std::string, uint64_t>> out;
+  for (int i = 0; i < r.rows(); ++i)
+    if (!r.is_null(i, 1)) out.emplace_back(std::string(r.bytes(i, 0)), uint64_t(r.int64(i, 1)));
+  co_return out;
+}
+
 }  // namespace ink::store

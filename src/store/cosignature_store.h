@@ -32,6 +32,9 @@ class CosignatureStore {
   // Head idx's cosignatures by the given witness keys, ordered by key id.
   asio::awaitable<std::vector<StoredCosignature>> of_head(uint64_t idx,
                                                           const std::vector<std::string>& keys);
+  // The newest head each of the given keys cosigned (keys that cosigned nothing are absent).
+  asio::awaitable<std::vector<std::pair<std::string, uint64_t>>> newest_by_witness(
+      const std::vector<std::string>& keys);
   // The newest head with at least `quorum` cosignatures by the given keys.
   asio::awaitable<std::optional<uint64_t>> newest_with_quorum(const std::vector<std::string>& keys,
                                                               size_t quorum);

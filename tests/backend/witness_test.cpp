@@ -253,6 +253,17 @@ TEST(Witnesses, InkWitnessCosignsEveryHeadSurvivesKillNineAndRefusesAFork) {
       10s))
       << test::read_file(dir + "/witness-alpha.log");
   EXPECT_GT(upto - first, 5) << "too few heads to say much";
+  // Per witness on /metrics (refreshed every 5 s): the newest head it cosigned, and its lag.
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        auto body = http_get(s.base, "/api/metrics").body;
+        auto at = body.find("ink_witness_newest_cosigned_interval{witness=\"beta\"} ");
+        return at != std::string::npos &&
+               std::strtod(body.c_str() + at + 53, nullptr) >= double(upto) &&
+               body.find("ink_witness_lag_intervals{witness=\"alpha\"} ") != std::string::npos;
+      },
+      15s))
+      << http_get(s.base, "/api/metrics").body;
 
   // Every stored cosignature is its witness's over the very head stored.
   std::map<std::string, std::pair<std::string, core::PublicKey>> by_key;
