@@ -191,6 +191,12 @@ function unfetched(interval: number, r: { ok: false; status: number }): Witnessi
   return { state: 'unfetched', interval, reason: r.status === 0 ? 'unreachable' : 'status', status: r.status }
 }
 
+/** Whether a proof's head names a root and an interval that cosignatures could be of. */
+export function cosignableHead(head: ProofHeadJson): boolean {
+  const mth = decodeBase64(head?.mth)
+  return mth !== null && mth.length === 32 && Number.isSafeInteger(head.interval) && head.interval >= 0 && typeof head.authority === 'string'
+}
+
 /**
  * Fetches the log's witnesses and the cosignatures of the proof's head (or,
  * when it has none yet, of the newest cosigned head after it with the
@@ -200,7 +206,7 @@ export async function checkWitnessing(proofHead: ProofHeadJson, source: WitnessS
   const i = proofHead.interval
   const unreadable: Witnessing = { state: 'unfetched', interval: i, reason: 'unreadable', status: 0 }
   const mth = decodeBase64(proofHead.mth)
-  if (!mth || mth.length !== 32 || !Number.isSafeInteger(i)) return unreadable
+  if (!mth || !cosignableHead(proofHead)) return unreadable
   try {
     const list = await source.witnesses()
     // A log from before witnesses has no such route: it lists none.
