@@ -29,6 +29,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 export function useVerification() {
   const keys = useKeys()
   const checkAgainstCurrent = useCurrentHeadCheck()
+  const cosignatures = useCosignatures()
   const steps = ref<ShownStep[]>([])
   const problem = ref<Problem | null>(null)
   const material = ref<ProofMaterial | null>(null)
@@ -47,6 +48,7 @@ export function useVerification() {
     material.value = null
     keyNote.value = null
     fetchedProof.value = null
+    cosignatures.reset()
   }
 
   async function headFor(index: number): Promise<import('~~/protocol/ink').HeadJson | Problem> {
@@ -104,10 +106,12 @@ export function useVerification() {
       const offline = verifyOffline(data, material.value, ring.keys, ring.complete)
       steps.value = [...offline, { id: 'current-head', status: 'pending' }, { id: 'consistency', status: 'pending' }]
       steps.value = [...offline, ...(await checkAgainstCurrent(material.value.head, ring))]
+      // Whether the proof holds or not, what the witnesses say of its head; not waited for.
+      void cosignatures.check(material.value.head)
     } finally {
       running.value = false
     }
   }
 
-  return { steps, problem, material, running, finished, verdict, failed, keyNote, fetchedProof, verify, reset, keys }
+  return { steps, problem, material, running, finished, verdict, failed, keyNote, fetchedProof, witnessing: cosignatures.witnessing, verify, reset, keys }
 }

@@ -1,6 +1,6 @@
 // Same-origin calls to the service's API from the browser, with errors as
 // values. Status 0 means the service could not be reached at all.
-import type { ConsistencyJson, HeadJson, KeyJson, TimestampJson } from '~~/protocol/ink'
+import type { ConsistencyJson, CosignedJson, HeadJson, KeyJson, TimestampJson, WitnessJson } from '~~/protocol/ink'
 
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; status: number; message: string }
 
@@ -57,6 +57,16 @@ export function fetchConsistency(newer: number, older: number): Promise<ApiResul
 
 export function fetchKeys(): Promise<ApiResult<KeyJson[]>> {
   return apiJson<KeyJson[]>('/api/v1/keys')
+}
+
+/** GET /api/v1/witnesses: the witnesses whose cosignatures the log accepts. */
+export function fetchWitnesses(): Promise<ApiResult<WitnessJson[]>> {
+  return apiJson<WitnessJson[]>('/api/v1/witnesses')
+}
+
+/** GET /api/v1/mth/cosigned: the newest head with `quorum` cosignatures, and the consistency proof from head `from`. */
+export function fetchCosigned(quorum: number, from: number): Promise<ApiResult<CosignedJson>> {
+  return apiJson<CosignedJson>(`/api/v1/mth/cosigned?quorum=${quorum}&from=${from}`)
 }
 
 /** Saves text as a file through the browser's download. */
