@@ -87,6 +87,8 @@ int run_monitor(const MonitorOptions& o, std::ostream& out, std::ostream& err);
 int run_head(const ServerOptions& o, std::optional<uint64_t> index,
              const std::optional<std::filesystem::path>& key_file, std::ostream& out,
              std::ostream& err);
-int run_key(const ServerOptions& o, std::ostream& out, std::ostream& err);
+// The log's keys (for --key), or with `witnesses` the witnesses it accepts
+// (for --witnesses).
+int run_key(const ServerOptions& o, bool witnesses, std::ostream& out, std::ostream& err);
 
 }  // namespace ink::cli

@@ -522,12 +522,19 @@ int run_head(const ServerOptions& o, std::optional<uint64_t> index,
   });
 }
 
-int run_key(const ServerOptions& o, std::ostream& out, std::ostream& err) {
+int run_key(const ServerOptions& o, bool witnesses, std::ostream& out, std::ostream& err) {
   return guarded(err, [&] {
     const ServerUrl url = server_url(o);
     HttpClient http(url, o.http(err));
     Json raw;
-    Api(http).keys(&raw);
+    if (witnesses) {
+      // The list in the format --witnesses reads (docs/witness.md).
+      raw = Json::array();
+      for (const auto& w : Api(http).witnesses())
+        raw.push_back({{"name", w.name}, {"public_key", core::to_base64(w.public_key)}});
+    } else {
+      Api(http).keys(&raw);
+    }
     out << raw.dump(2) << "\n";
     return kExitOk;
   });
@@ -700,6 +707,10 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   ServerOptions key;
   auto* key_cmd = app.add_subcommand(
       "key", "Print the server's public keys as JSON, for pinning: ink key > KEYFILE");
+  bool key_witnesses = false;
+  key_cmd->add_flag("--witnesses", key_witnesses,
+                    "Print the witnesses the log accepts instead, for --witnesses: "
+                    "ink key --witnesses > WITNESSES");
   add_server_options(key_cmd, key);
 
   try {
@@ -748,7 +759,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     return run_head(head, head_index >= 0 ? std::optional<uint64_t>(head_index) : std::nullopt,
                     optional_path(head_key), out, err);
   }
-  if (*key_cmd) return run_key(key, out, err);
+  if (*key_cmd) return run_key(key, key_witnesses, out, err);
   if (*upgrade_cmd) {
     upgrade.proof = upgrade_proof;
     upgrade.key_file = optional_path(upgrade_key);

@@ -157,16 +157,37 @@ int run_witness(const WitnessOptions& o, std::ostream& out, std::ostream& err) {
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);
 
-    HttpClient http(url, o.common.http(err));
+    HttpOptions http_options = o.common.http(err);
+    HttpClient http(url, http_options);
     Witness w(o, state, key, http, out, err);
+    // New heads wake it up on the live feed; --poll is the look it takes
+    // anyway (feed silent or down), and each look catches up on every head
+    // since the one cosigned last.
+    LiveFeed feed(url, http_options);
     const auto poll = std::chrono::milliseconds(static_cast<int64_t>(o.poll_seconds * 1000));
     auto backoff = 500ms;
     try {
       while (!stop_requested() && !w.done()) {
         try {
+          if (!feed.connected()) {
+            try {
+              feed.connect();
+            } catch (const NetworkError&) {
+              // polling meanwhile
+            }
+          }
           w.step();
           backoff = 500ms;
-          if (!w.done()) pause_for(poll);
+          if (w.done()) break;
+          if (feed.connected()) {
+            try {
+              feed.next(poll);  // a frame, or silence: look at the log either way
+            } catch (const NetworkError&) {
+              pause_for(poll);
+            }
+          } else {
+            pause_for(poll);
+          }
         } catch (const NetworkError& e) {
           err << "ink witness: " << e.what() << "; retrying in " << backoff.count() << " ms"
               << std::endl;
