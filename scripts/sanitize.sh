@@ -20,8 +20,8 @@ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-
   -DINK_SANITIZE="$sanitizers" -DINK_BENCH=OFF -DINK_WERROR=OFF >/dev/null
 # Only what the unit and service tests run (the cli and end-to-end suites
 # stay with the release build).
-targets=(core_tests server_tests pubsub_tests store_tests rfc3161_tests audit_tests cli_tests ink-worker ink-backend
-  backend_integration_test worker_integration_test)
+targets=(core_tests server_tests pubsub_tests store_tests rfc3161_tests audit_tests cli_tests ops_tests
+  witness_tests ink-worker ink-backend ink backend_integration_test worker_integration_test)
 cmake --build "$build" -j"${JOBS:-2}" --target "${targets[@]}"
 # Leaks are reported at exit and fail the test; aborts keep the first report.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
