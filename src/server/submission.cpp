@@ -14,6 +14,22 @@ void check_text_field(std::string_view name, std::string_view value) {
                    std::string(name) + " contains a NUL character (U+0000), which is not allowed"};
 }
 
+core::Json decode_body_object(Format format, std::string_view body, size_t max_bytes) {
+  core::DecodeLimits limits;
+  limits.max_bytes = max_bytes;
+  auto doc = format == Format::kCbor ? core::decode_cbor_strict(core::as_bytes(body), limits)
+                                     : core::decode_json_strict(body, limits);
+  if (!doc.ok()) {
+    if (doc.error().code == core::ErrorCode::kLimitExceeded)
+      throw ApiError{413, "too_large", "body over a limit: " + doc.error().message};
+    throw ApiError{400, "bad_request",
+                   "body is not valid " + std::string(format == Format::kCbor ? "CBOR" : "JSON") +
+                       ": " + doc.error().message};
+  }
+  if (!doc->is_object()) throw ApiError{400, "bad_request", "body must be an object"};
+  return std::move(*doc);
+}
+
 Submission parse_submission(std::string_view content_type, const std::optional<std::string>& accept,
                             std::string_view body, std::string_view query, size_t max_body_bytes) {
   auto options = parse_query(query);
@@ -39,20 +55,9 @@ Submission parse_submission(std::string_view content_type, const std::optional<s
     auto n = negotiate(accept, *in);
     if (!n) throw ApiError{406, "not_acceptable", "cannot answer in any format you accept"};
     s.answer = *n;
-    core::DecodeLimits limits;
-    limits.max_bytes = max_body_bytes;
-    auto doc = *in == Format::kCbor ? core::decode_cbor_strict(core::as_bytes(body), limits)
-                                    : core::decode_json_strict(body, limits);
-    if (!doc.ok()) {
-      if (doc.error().code == core::ErrorCode::kLimitExceeded)
-        throw ApiError{413, "too_large", "body over a limit: " + doc.error().message};
-      throw ApiError{400, "bad_request",
-                     "body is not valid " + std::string(*in == Format::kCbor ? "CBOR" : "JSON") +
-                         ": " + doc.error().message};
-    }
-    if (!doc->is_object()) throw ApiError{400, "bad_request", "body must be an object"};
-    auto it = doc->find("data");
-    if (it == doc->end()) throw ApiError{400, "bad_request", "data is missing"};
+    auto doc = decode_body_object(*in, body, max_body_bytes);
+    auto it = doc.find("data");
+    if (it == doc.end()) throw ApiError{400, "bad_request", "data is missing"};
     if (!it->is_string()) throw ApiError{400, "bad_request", "data must be text"};
     s.data = it->get<std::string>();
   }

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/cbor.h"
 #include "server/http_text.h"
 
 namespace ink::server {
@@ -26,5 +27,10 @@ Submission parse_submission(std::string_view content_type, const std::optional<s
 
 // Throws ApiError 400 unless `value` is UTF-8 text PostgreSQL can store (no NUL).
 void check_text_field(std::string_view name, std::string_view value);
+
+// A request body in `format` (JSON or CBOR) that must be one object, decoded
+// strictly; throws ApiError 413 over `max_bytes` (or another limit), 400
+// for anything else wrong.
+core::Json decode_body_object(Format format, std::string_view body, size_t max_bytes);
 
 }  // namespace ink::server

@@ -13,9 +13,9 @@
 #include <mutex>
 
 #include "core/cosignature.h"
-#include "core/decode.h"
 #include "core/encoding.h"
 #include "core/json_write.h"
+#include "server/submission.h"
 
 namespace ink::server {
 
@@ -38,18 +38,8 @@ std::pair<std::string, core::Signature> parse_cosignature(const Request& req, si
     throw ApiError{
         415, "unsupported_media_type",
         "send application/json or application/cbor, not " + media_type(req.content_type)};
-  core::DecodeLimits limits;
-  limits.max_bytes = max_bytes;
-  auto doc = *in == Format::kCbor ? core::decode_cbor_strict(core::as_bytes(req.body), limits)
-                                  : core::decode_json_strict(req.body, limits);
-  if (!doc.ok()) {
-    if (doc.error().code == core::ErrorCode::kLimitExceeded)
-      throw ApiError{413, "too_large", "body over a limit: " + doc.error().message};
-    throw ApiError{400, "bad_request",
-                   "body is not valid " + std::string(*in == Format::kCbor ? "CBOR" : "JSON") +
-                       ": " + doc.error().message};
-  }
-  if (!doc->is_object()) throw ApiError{400, "bad_request", "body must be an object"};
+  const core::Json body = decode_body_object(*in, req.body, max_bytes);
+  const core::Json* doc = &body;
   auto witness = doc->find("witness");
   if (witness == doc->end() || !witness->is_string())
     throw ApiError{400, "bad_request", "witness (the witness key id, text) is missing"};
