@@ -6,7 +6,7 @@ BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: up down status logs deps build web test test-unit bench fuzz mutants format check-format tsan asan clean lighthouse
+.PHONY: failover up down status logs deps build web test test-unit bench fuzz mutants format check-format tsan asan clean lighthouse
 
 up: deps build web
 	scripts/stack.sh up
@@ -19,6 +19,10 @@ status:
 
 logs:
 	scripts/stack.sh logs
+
+# Promote a PostgreSQL standby (INK_PG_STANDBYS > 0) and re-attach the old primary.
+failover:
+	scripts/stack.sh failover
 
 deps:
 	scripts/install-deps.sh --web

@@ -6,6 +6,10 @@
 #   scripts/stack.sh status   what is running
 #   scripts/stack.sh restart-backend N   stop backend N gracefully, start it again, wait until
 #                             it is ready (a rolling restart: nginx sends its traffic to the others)
+#   scripts/stack.sh restart-worker   stop the worker if it runs, start it again
+#   scripts/stack.sh failover promote a PostgreSQL standby in place of the primary and
+#                             re-attach the old primary as a standby (INK_PG_STANDBYS > 0;
+#                             scripts/services.sh failover). Nothing else is restarted.
 #   scripts/stack.sh logs     follow the logs
 #
 # Configuration: environment variables, or an env file (INK_ENV_FILE, default
@@ -80,14 +84,15 @@ stop_pidfile() {
 services_env() {
   # Our own PostgreSQL and Redis unless the operator points elsewhere.
   if [ -z "${DATABASE_URL:-}" ] || [ -z "${REDIS_URL:-}" ]; then
-    local own_db=${DATABASE_URL:-} own_redis=${REDIS_URL:-}
+    local own_db=${DATABASE_URL:-} own_read=${DATABASE_READ_URL:-} own_redis=${REDIS_URL:-}
     "$root/scripts/services.sh" start "$INK_VAR_DIR/services" >/dev/null
     # shellcheck disable=SC1091
     . "$INK_VAR_DIR/services/env"
-    [ -n "$own_db" ] && DATABASE_URL=$own_db
+    [ -n "$own_db" ] && { DATABASE_URL=$own_db; DATABASE_READ_URL=$own_read; }
     [ -n "$own_redis" ] && REDIS_URL=$own_redis
   fi
-  export DATABASE_URL REDIS_URL
+  DATABASE_READ_URL=${DATABASE_READ_URL:-}
+  export DATABASE_URL DATABASE_READ_URL REDIS_URL
 }
 
 write_nginx_conf() {
@@ -220,11 +225,29 @@ EOT
 
 start_backend() {  # start_backend N
   local i=$1
-  start "backend-$i" "$logs/backend-$i.log" env DATABASE_URL="$DATABASE_URL" REDIS_URL="$REDIS_URL" \
+  start "backend-$i" "$logs/backend-$i.log" env DATABASE_URL="$DATABASE_URL" \
+    DATABASE_READ_URL="$DATABASE_READ_URL" REDIS_URL="$REDIS_URL" \
     INK_AUTHORITY="$INK_AUTHORITY" INK_INTERVAL="$INK_INTERVAL" \
     INK_TSA_CERT="$INK_TSA_CERT" INK_TSA_KEY="$INK_TSA_KEY" \
     INK_RETENTION_HOURS="$INK_RETENTION_HOURS" INK_WAIT_SECONDS="$INK_WAIT_SECONDS" \
     INK_LISTEN="127.0.0.1:$((INK_BACKEND_BASE_PORT + i - 1))" "$bin/ink-backend"
+}
+
+start_worker() {
+  start worker "$logs/worker.log" env DATABASE_URL="$DATABASE_URL" REDIS_URL="$REDIS_URL" \
+    INK_AUTHORITY="$INK_AUTHORITY" INK_INTERVAL="$INK_INTERVAL" \
+    INK_RETENTION_HOURS="$INK_RETENTION_HOURS" INK_WAIT_SECONDS="$INK_WAIT_SECONDS" \
+    INK_KEY_PATH="$INK_KEY_PATH" INK_WORKER_METRICS_LISTEN="$INK_WORKER_METRICS_LISTEN" \
+    "$bin/ink-worker"
+}
+
+# Stops the worker (if it runs) and starts it again; it takes over once it
+# holds the lease (at once, unless another worker holds it).
+do_restart_worker() {
+  services_env
+  stop_pidfile "$run/worker.pid"
+  start_worker
+  echo "worker restarted"
 }
 
 do_restart_backend() {
@@ -287,12 +310,8 @@ do_up() {
   do_down
   services_env
   local_witness_list
-  local common=(env DATABASE_URL="$DATABASE_URL" REDIS_URL="$REDIS_URL" INK_AUTHORITY="$INK_AUTHORITY"
-    INK_INTERVAL="$INK_INTERVAL" INK_RETENTION_HOURS="$INK_RETENTION_HOURS"
-    INK_WAIT_SECONDS="$INK_WAIT_SECONDS" INK_KEY_PATH="$INK_KEY_PATH")
   make_tsa_keys
-  start worker "$logs/worker.log" "${common[@]}" INK_WORKER_METRICS_LISTEN="$INK_WORKER_METRICS_LISTEN" \
-    "$bin/ink-worker"
+  start_worker
   local i
   for i in $(seq 1 "$INK_BACKENDS"); do start_backend "$i"; done
   if [ "$INK_WEB" = 1 ] && [ -f "$root/web/.output/server/index.mjs" ]; then
@@ -415,5 +434,7 @@ case "${1:-}" in
   status) do_status ;;
   restart-backend) do_restart_backend "${2:-}" ;;
   logs) tail -n 50 -F "$logs"/*.log ;;
+  failover) "$root/scripts/services.sh" failover "$INK_VAR_DIR/services" ;;
+  restart-worker) do_restart_worker ;;
   *) echo "usage: $0 up|down|status|logs|restart-backend N" >&2; exit 2 ;;
 esac

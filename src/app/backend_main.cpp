@@ -18,6 +18,9 @@ int main(int argc, char** argv) {
   app.add_option("--database-url", c.database_url, "PostgreSQL connection URL")
       ->envname("DATABASE_URL")
       ->required();
+  app.add_option("--database-read-url", c.database_read_url,
+                 "PostgreSQL standby(s) for proof, head and interval reads (libpq URL)")
+      ->envname("DATABASE_READ_URL");
   app.add_option("--redis-url", c.redis_url, "Redis URL")
       ->envname("REDIS_URL")
       ->capture_default_str();

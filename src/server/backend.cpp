@@ -95,7 +95,20 @@ int run_backend(const Config& config) {
   pool_options.conninfo = config.database_url;
   pool_options.max_size = config.db_connections;
   auto pool = std::make_shared<store::PgPool>(io.get_executor(), pool_options);
-  store::ReadStore store(pool);
+  std::shared_ptr<store::PgPool> standby_pool;
+  if (!config.database_read_url.empty()) {
+    store::PgPool::Options standby_options = pool_options;
+    standby_options.conninfo = config.database_read_url;
+    // A standby that does not answer is skipped, not waited for.
+    standby_options.connect_timeout = std::chrono::milliseconds(1000);
+    standby_options.acquire_timeout = std::chrono::milliseconds(1000);
+    standby_options.query_timeout = std::chrono::milliseconds(2000);
+    standby_pool = std::make_shared<store::PgPool>(io.get_executor(), standby_options);
+    spdlog::info("reads from the standby at DATABASE_READ_URL when it has caught up");
+  }
+  auto routing = std::make_shared<store::ReadRouting>(io.get_executor(), pool, standby_pool,
+                                                      store::ReadRouting::Options{});
+  store::ReadStore store(routing);
   store::TsWriter writer(pool,
                          std::chrono::milliseconds(int64_t(config.commit_resolve_seconds * 1000)));
   ProofService proofs(store, config.authority, size_t(1) << 18);
@@ -146,6 +159,26 @@ int run_backend(const Config& config) {
                     [pool] { return double(pool->stats().waiting); });
   metrics.add_gauge("ink_db_pool_max", "Configured PostgreSQL pool size.",
                     [pool] { return double(pool->stats().max_size); });
+  if (routing->has_standby()) {
+    auto& counts = routing->counts();
+    metrics.add_counter("ink_db_standby_reads_total", "Reads answered by the standby.",
+                        [&counts] { return double(counts.standby); });
+    metrics.add_counter("ink_db_standby_skipped_behind_total",
+                        "Reads sent to the primary: the standby had not replayed the newest head.",
+                        [&counts] { return double(counts.behind); });
+    metrics.add_counter("ink_db_standby_skipped_down_total",
+                        "Reads sent to the primary: the standby was failing.",
+                        [&counts] { return double(counts.down); });
+    metrics.add_counter("ink_db_standby_incomplete_total",
+                        "Standby answers that lacked rows and were asked of the primary again.",
+                        [&counts] { return double(counts.incomplete); });
+    metrics.add_counter("ink_db_standby_failures_total", "Standby queries and probes that failed.",
+                        [&counts] { return double(counts.failures); });
+    metrics.add_gauge("ink_db_standby_up", "1 while reads may go to the standby.",
+                      [routing] { return routing->standby_up() ? 1.0 : 0.0; });
+    metrics.add_gauge("ink_db_standby_interval", "Newest interval the standby has shown.",
+                      [routing] { return double(routing->standby_interval()); });
+  }
   metrics.add_gauge("ink_insert_queue", "Timestamps queued for the next group commit.",
                     [batcher] { return double(batcher->queued()); });
   metrics.add_counter("ink_waits_proven_total",

@@ -13,6 +13,7 @@ namespace ink::server {
 
 struct Config {
   std::string database_url;
+  std::string database_read_url;  // a standby for reads (empty: the primary serves them)
   std::string redis_url = "redis://127.0.0.1:6379";
   std::string authority = "localhost:23230";  // must match the worker's
   std::string listen = "127.0.0.1:8081";      // host:port, [v6]:port

@@ -79,6 +79,7 @@ void HeadFeed::on_message(const std::string& head_json) {
 }
 
 void HeadFeed::request(uint64_t idx) {
+  store_.routing().heard_of(idx);  // before any read of it: a lagging standby is skipped
   {
     std::lock_guard lock(mutex_);
     if (target_ && *target_ >= idx) return;
@@ -186,6 +187,9 @@ awaitable<void> HeadFeed::advance_loop() {
       std::shared_ptr<const HeadEntry> newest = latest();
       if (newest) {
         int64_t upto = newest->row.ts_us;
+        // The waiters' proofs from the standby, if it replays this head
+        // within a moment; from the primary otherwise.
+        co_await store_.routing().settle(newest->row.index, std::chrono::milliseconds(50));
         co_await resolve(upto);
       }
     } catch (const std::exception& e) {

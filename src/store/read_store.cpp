@@ -53,11 +53,27 @@ std::string join_numbers(auto begin, auto end, auto get) {
 
 }  // namespace
 
+awaitable<PgResult> ReadStore::read(std::string_view sql, const PgParams& params,
+                                    std::function<bool(const PgResult&)> whole) {
+  auto choice = routing_->choose();
+  if (choice.standby) {
+    std::optional<PgResult> answer;
+    try {
+      answer = co_await choice.pool.query(sql, params);
+    } catch (const PgUnavailable& e) {
+      routing_->standby_failed(e.what());
+    }
+    if (answer && (!whole || whole(*answer))) co_return std::move(*answer);
+    if (answer) routing_->standby_incomplete();
+  }
+  co_return co_await routing_->primary().query(sql, params);
+}
+
 awaitable<std::optional<IntervalRow>> ReadStore::newest_interval() {
   PgParams none;
   std::string sql =
       std::string("SELECT ") + kIntervalColumns + " FROM interval ORDER BY idx DESC LIMIT 1";
-  auto r = co_await pool_->query(sql, none);
+  auto r = co_await routing_->primary().query(sql, none);
   if (r.rows() == 0) co_return std::nullopt;
   co_return interval_row(r, 0);
 }
@@ -66,7 +82,7 @@ awaitable<std::optional<IntervalRow>> ReadStore::interval(uint64_t idx) {
   PgParams params{std::to_string(idx)};
   std::string sql =
       std::string("SELECT ") + kIntervalColumns + " FROM interval WHERE idx = $1::bigint";
-  auto r = co_await pool_->query(sql, params);
+  auto r = co_await read(sql, params, [](const PgResult& answer) { return answer.rows() == 1; });
   if (r.rows() == 0) co_return std::nullopt;
   co_return interval_row(r, 0);
 }
@@ -76,7 +92,9 @@ awaitable<std::vector<IntervalRow>> ReadStore::intervals(uint64_t first, uint64_
   std::string sql = std::string("SELECT ") + kIntervalColumns +
                     " FROM interval WHERE idx BETWEEN $1::bigint AND "
                     "$2::bigint ORDER BY idx";
-  auto r = co_await pool_->query(sql, params);
+  auto r = co_await read(sql, params, [first, last](const PgResult& answer) {
+    return last < first || uint64_t(answer.rows()) == last - first + 1;
+  });
   std::vector<IntervalRow> out;
   for (int i = 0; i < r.rows(); ++i) out.push_back(interval_row(r, i));
   co_return out;
@@ -85,10 +103,10 @@ awaitable<std::vector<IntervalRow>> ReadStore::intervals(uint64_t first, uint64_
 awaitable<std::vector<TsRow>> ReadStore::ts_rows(const std::vector<std::string>& ids) {
   std::vector<std::optional<std::string>> items(ids.begin(), ids.end());
   PgParams params{pg_text_array(items)};
-  auto r = co_await pool_->query(
+  auto r = co_await read(
       "SELECT t.id, t.ts_us, t.hash, l.idx, l.leaf FROM ts t LEFT JOIN ts_leaf l ON l.id = t.id "
       "WHERE t.id = ANY($1::uuid[])",
-      params);
+      params, [n = ids.size()](const PgResult& answer) { return size_t(answer.rows()) == n; });
   std::vector<TsRow> out(size_t(r.rows()));
   for (int i = 0; i < r.rows(); ++i) {
     auto& row = out[size_t(i)];
@@ -106,8 +124,10 @@ awaitable<std::vector<TsRow>> ReadStore::ts_rows(const std::vector<std::string>&
 awaitable<std::vector<TsRow>> ReadStore::ts_leaves(const std::vector<std::string>& ids) {
   std::vector<std::optional<std::string>> items(ids.begin(), ids.end());
   PgParams params{pg_text_array(items)};
-  auto r =
-      co_await pool_->query("SELECT id, idx, leaf FROM ts_leaf WHERE id = ANY($1::uuid[])", params);
+  // Unsequenced ids are simply absent: the routing's lag check alone keeps
+  // a head this process announced from looking unsequenced.
+  auto r = co_await read("SELECT id, idx, leaf FROM ts_leaf WHERE id = ANY($1::uuid[])", params,
+                         nullptr);
   std::vector<TsRow> out(size_t(r.rows()));
   for (int i = 0; i < r.rows(); ++i) {
     auto& row = out[size_t(i)];
@@ -123,12 +143,12 @@ awaitable<std::vector<core::Hash>> ReadStore::interval_nodes(std::span<const Int
   PgParams params{join_numbers(ids.begin(), ids.end(), [](auto& n) { return n.idx; }),
                   join_numbers(ids.begin(), ids.end(), [](auto& n) { return unsigned(n.level); }),
                   join_numbers(ids.begin(), ids.end(), [](auto& n) { return n.index; })};
-  auto r = co_await pool_->query(
+  auto r = co_await read(
       "SELECT substring(l.nodes FROM (x.k * 32 + 1)::int FOR 32) "
       "FROM unnest($1::bigint[], $2::smallint[], $3::bigint[]) WITH ORDINALITY AS x(idx, lvl, k, "
       "o) "
       "JOIN interval_level l ON l.idx = x.idx AND l.level = x.lvl ORDER BY x.o",
-      params);
+      params, [n = ids.size()](const PgResult& answer) { return size_t(answer.rows()) == n; });
   if (size_t(r.rows()) != ids.size()) throw PgQueryError("interval tree nodes missing", "");
   std::vector<core::Hash> out;
   out.reserve(ids.size());
@@ -142,8 +162,9 @@ awaitable<std::vector<core::Hash>> ReadStore::interval_nodes(std::span<const Int
 
 awaitable<std::vector<std::vector<core::Hash>>> ReadStore::interval_levels(uint64_t idx) {
   PgParams params{std::to_string(idx)};
-  auto r = co_await pool_->query(
-      "SELECT level, nodes FROM interval_level WHERE idx = $1::bigint ORDER BY level", params);
+  auto r =
+      co_await read("SELECT level, nodes FROM interval_level WHERE idx = $1::bigint ORDER BY level",
+                    params, [](const PgResult& answer) { return answer.rows() > 0; });
   std::vector<std::vector<core::Hash>> levels;
   for (int i = 0; i < r.rows(); ++i) {
     if (r.int16(i, 0) != i) throw PgQueryError("interval tree levels not contiguous", "");
@@ -156,7 +177,11 @@ awaitable<std::vector<core::Hash>> ReadStore::mth_nodes(std::span<const core::No
   if (ids.empty()) co_return std::vector<core::Hash>{};
   auto [levels, indexes] = node_query_params(ids);
   PgParams params{std::move(levels), std::move(indexes)};
-  auto r = co_await pool_->query(kReadNodesQuery, params);
+  auto r = co_await read(kReadNodesQuery, params, [](const PgResult& answer) {
+    for (int i = 0; i < answer.rows(); ++i)
+      if (answer.is_null(i, 0)) return false;
+    return true;
+  });
   std::vector<std::optional<std::string_view>> hashes(size_t(r.rows()));
   for (int i = 0; i < r.rows(); ++i)
     if (!r.is_null(i, 0)) hashes[size_t(i)] = r.bytes(i, 0);
@@ -167,7 +192,7 @@ awaitable<std::vector<core::Hash>> ReadStore::mth_nodes(std::span<const core::No
 
 awaitable<std::vector<StoredKey>> ReadStore::keys() {
   PgParams none;
-  auto r = co_await pool_->query(
+  auto r = co_await routing_->primary().query(
       "SELECT key_id, public_key, algorithm FROM signing_key ORDER BY created_at, key_id", none);
   std::vector<StoredKey> out;
   for (int i = 0; i < r.rows(); ++i) {
@@ -184,7 +209,7 @@ awaitable<std::vector<StoredKey>> ReadStore::keys() {
 
 awaitable<void> ReadStore::ping() {
   PgParams none;
-  co_await pool_->query("SELECT 1", none);
+  co_await routing_->primary().query("SELECT 1", none);
 }
 
 }  // namespace ink::store

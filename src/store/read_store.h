@@ -3,6 +3,12 @@
 // store/ts_writer.h; the worker's queries live in sequencer_store.h (one
 // writer of intervals and the main tree).
 //
+// Reads go where ReadRouting says (a standby that has caught up, else the
+// primary). An answer from a standby that lacks rows the caller asked for
+// (a ts created a moment ago, an interval just announced elsewhere) is asked
+// again of the primary, so lag never shows as "not found". The newest
+// interval, the keys and ping always ask the primary.
+//
 // Every function throws PgUnavailable when the database cannot be reached.
 
 // clang-format off
@@ -10,6 +16,7 @@
 // clang-format on
 #include <array>
 #include <boost/asio/awaitable.hpp>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -21,6 +28,7 @@
 #include "core/sign.h"
 #include "store/async_pg.h"
 #include "store/interval_row.h"
+#include "store/read_routing.h"
 
 namespace ink::store {
 
@@ -47,8 +55,8 @@ struct IntervalNodeId {
 
 class ReadStore {
  public:
-  explicit ReadStore(std::shared_ptr<PgPool> pool) : pool_(std::move(pool)) {}
-  PgPool& pool() { return *pool_; }
+  explicit ReadStore(std::shared_ptr<ReadRouting> routing) : routing_(std::move(routing)) {}
+  ReadRouting& routing() { return *routing_; }
 
   asio::awaitable<std::optional<IntervalRow>> newest_interval();
   asio::awaitable<std::optional<IntervalRow>> interval(uint64_t idx);
@@ -74,7 +82,12 @@ class ReadStore {
   asio::awaitable<void> ping();
 
  private:
-  std::shared_ptr<PgPool> pool_;
+  // Runs a read where the routing says. `whole` tells whether a standby's
+  // answer has everything asked for; if not, the primary answers instead.
+  asio::awaitable<PgResult> read(std::string_view sql, const PgParams& params,
+                                 std::function<bool(const PgResult&)> whole);
+
+  std::shared_ptr<ReadRouting> routing_;
 };
 
 }  // namespace ink::store

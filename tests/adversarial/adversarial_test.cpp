@@ -29,6 +29,7 @@
 #include "core/encoding.h"
 #include "core/parse.h"
 #include "core/protocol.h"
+#include "support/e2e_stack.h"
 #include "support/http_client.h"
 #include "support/test_env.h"
 
@@ -46,131 +47,17 @@ std::string getenv_or(const char* key, const std::string& fallback) {
 
 Json parse_json(const std::string& body) { return Json::parse(body, nullptr, false); }
 
+using Stack = test::E2eStack;
+using test::expect_intact;
+using test::Ledger;
+
 // The suite's stack (as tests/adversarial/CMakeLists.txt starts it): no rate
 // limits (bursts from one address), a short worker lease, no web page.
-constexpr const char* kStackSettings =
-    "INK_PROXY_RATE=1000000 INK_PROXY_BURST=1000000 INK_RATE_LIMIT=0 INK_WORKER_LEASE=3 "
-    "INK_WEB=0 INK_INTERVAL=0.5 INK_WAIT_SECONDS=15";
-
-class Stack {
- public:
-  static Stack& get() {
-    static Stack stack;
-    return stack;
-  }
-  std::string base;  // nginx
-  std::map<std::string, std::string> env;
-  std::string dir, source, bin;
-
-  std::string backend(int i) const {
-    return "http://127.0.0.1:" + std::to_string(std::stoi(env.at("INK_BACKEND_BASE_PORT")) + i - 1);
-  }
-  pid_t pid_of(const std::string& name) const {
-    std::ifstream in(dir + "/run/" + name + ".pid");
-    pid_t pid = 0;
-    in >> pid;
-    return pid;
-  }
-  int64_t count(const std::string& sql) const {
-    return std::stoll(test::query_value(env.at("DATABASE_URL"), sql));
-  }
-  // Runs a stack.sh / services.sh command on this stack; true when it succeeded.
-  bool script(const std::string& command) const {
-    std::string cmd = "INK_ENV_FILE=" + dir + "/stack.env INK_BUILD_DIR=" +
-                      getenv_or("INK_BUILD_DIR", INK_DEFAULT_BUILD_DIR) + " " + source +
-                      "/scripts/" + command + " >>" + dir + "/scripts.log 2>&1";
-    return std::system(cmd.c_str()) == 0;
-  }
-  std::vector<core::PublicKey> keys() const {
-    std::vector<core::PublicKey> out;
-    for (auto& k : parse_json(http_get(base, "/api/v1/keys").body)) {
-      auto bytes = core::from_base64(k.at("public_key").get<std::string>());
-      if (!bytes.ok() || bytes->size() != 32) continue;
-      core::PublicKey pk;
-      std::copy(bytes->begin(), bytes->end(), pk.begin());
-      out.push_back(pk);
-    }
-    return out;
-  }
-  bool ready() const {
-    try {
-      return http_get(base, "/api/ready").status == 200;
-    } catch (...) {
-      return false;
-    }
-  }
-
- private:
-  Stack() {
-    source = getenv_or("INK_SOURCE_DIR", INK_DEFAULT_SOURCE_DIR);
-    dir = getenv_or("INK_ADVERSARIAL_DIR", INK_DEFAULT_ADVERSARIAL_DIR);
-    bin = getenv_or("INK_BUILD_DIR", INK_DEFAULT_BUILD_DIR) + "/src/app";
-    auto existing = test::read_env_file(dir + "/stack.env");
-    if (existing.count("INK_BASE_URL")) {
-      env = existing;
-      base = env["INK_BASE_URL"];
-      if (ready()) return;
-    }
-    std::string cmd = std::string(kStackSettings) +
-                      " INK_BUILD_DIR=" + getenv_or("INK_BUILD_DIR", INK_DEFAULT_BUILD_DIR) + " " +
-                      source + "/scripts/e2e-stack.sh start " + dir;
-    if (std::system(cmd.c_str()) != 0) throw std::runtime_error("could not start stack: " + cmd);
-    env = test::read_env_file(dir + "/stack.env");
-    base = env.at("INK_BASE_URL");
-  }
-};
-
-// Submissions answered 200, remembered with their data, to be verified at the end.
-class Ledger {
- public:
-  void add(const std::string& id, const std::string& data) {
-    std::lock_guard lock(mutex_);
-    accepted_.emplace_back(id, data);
-  }
-  size_t size() const {
-    std::lock_guard lock(mutex_);
-    return accepted_.size();
-  }
-  // POSTs {"data": data}; remembers it when answered 200. Returns the answer.
-  test::HttpResponse stamp(const std::string& base, const std::string& data,
-                           const std::string& query = "") {
-    auto res = test::http_post_json(base, "/api/v1/ts/" + query, Json{{"data", data}}.dump());
-    if (res.status == 200) add(parse_json(res.body).value("id", ""), data);
-    return res;
-  }
-  // Every accepted id has a proof (waited for) that verifies for its data,
-  // and no id was handed out twice.
-  void verify_all(const Stack& s) const {
-    auto keys = s.keys();
-    ASSERT_FALSE(keys.empty());
-    std::set<std::string> ids;
-    std::lock_guard lock(mutex_);
-    for (const auto& [id, data] : accepted_) {
-      EXPECT_TRUE(ids.insert(id).second) << "id handed out twice: " << id;
-      auto res = http_get(s.base, "/api/v1/ts/" + id + "/?wait");
-      ASSERT_EQ(res.status, 200) << id << ": " << res.body;
-      auto answer = core::ts_answer_from_json(parse_json(res.body));
-      ASSERT_TRUE(answer.ok()) << res.body;
-      ASSERT_TRUE(answer->proof.has_value()) << "no proof for accepted " << id;
-      auto report = core::check_ts_proof(*answer, data, keys);
-      EXPECT_TRUE(report.passed()) << id << ": " << report.first_failure()->message;
-    }
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<std::pair<std::string, std::string>> accepted_;
-};
-
-// The end of every attack: the stack is ready again, the audit passes, and
-// every accepted submission verifies.
-void expect_intact(const Stack& s, const Ledger& ledger) {
-  ASSERT_TRUE(test::wait_until([&] { return s.ready(); }, 60s)) << "the stack did not recover";
-  test::Process audit({s.bin + "/ink-worker", "--audit", "--database-url", s.env.at("DATABASE_URL"),
-                       "--authority", s.env.at("INK_AUTHORITY")},
-                      {}, s.dir + "/audit.log");
-  EXPECT_EQ(audit.wait(), 0) << test::read_file(s.dir + "/audit.log");
-  ledger.verify_all(s);
+Stack& stack() {
+  static Stack s(getenv_or("INK_ADVERSARIAL_DIR", INK_DEFAULT_ADVERSARIAL_DIR),
+                 "INK_PROXY_RATE=1000000 INK_PROXY_BURST=1000000 INK_RATE_LIMIT=0 "
+                 "INK_WORKER_LEASE=3 INK_WEB=0 INK_INTERVAL=0.5 INK_WAIT_SECONDS=15");
+  return s;
 }
 
 // A raw TCP connection for what no HTTP client would send.
@@ -232,7 +119,7 @@ std::string data_for(const std::string& what) {
 }
 
 TEST(Adversarial, ReadinessHoldsFromTheStartAndThroughARollingRestart) {
-  auto& s = Stack::get();
+  auto& s = stack();
   Ledger ledger;
   for (int i = 0; i < 50; ++i) ASSERT_EQ(http_get(s.base, "/api/ready").status, 200) << i;
   // nginx was sized from the real open-file limit, not asked for more.
@@ -268,7 +155,7 @@ TEST(Adversarial, ReadinessHoldsFromTheStartAndThroughARollingRestart) {
 }
 
 TEST(Adversarial, MalformedAndSmugglingRequestsChangeNothing) {
-  auto& s = Stack::get();
+  auto& s = stack();
   Ledger ledger;
   const std::string smuggled =
       "POST /api/v1/ts/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -322,7 +209,7 @@ TEST(Adversarial, MalformedAndSmugglingRequestsChangeNothing) {
 }
 
 TEST(Adversarial, PoisonedBatchHurtsNoOneThroughTheProxy) {
-  auto& s = Stack::get();
+  auto& s = stack();
   Ledger ledger;
   const auto& db = s.env.at("DATABASE_URL");
   test::query_value(db, "ALTER TABLE ts DROP CONSTRAINT IF EXISTS adversarial_poison");
@@ -365,7 +252,7 @@ TEST(Adversarial, PoisonedBatchHurtsNoOneThroughTheProxy) {
 }
 
 TEST(Adversarial, SlowClientsDoNotStarveOthers) {
-  auto& s = Stack::get();
+  auto& s = stack();
   Ledger ledger;
   for (const auto& target : {s.base, s.backend(1)}) {
     SCOPED_TRACE(target);
@@ -455,7 +342,7 @@ std::string frame(uint8_t opcode, const std::string& payload, bool masked = true
 }
 
 TEST(Adversarial, WebSocketAbuseIsDroppedAndMemoryStaysBounded) {
-  auto& s = Stack::get();
+  auto& s = stack();
   Ledger ledger;
   const pid_t backend = s.pid_of("backend-1");
   const long rss_before = test::rss_kib(backend);
@@ -512,7 +399,7 @@ TEST(Adversarial, WebSocketAbuseIsDroppedAndMemoryStaysBounded) {
 }
 
 TEST(Adversarial, DuplicateStormIsSequencedOnceEach) {
-  auto& s = Stack::get();
+  auto& s = stack();
   Ledger ledger;
   const std::string data = data_for("the same document, stamped again and again");
   std::atomic<int> next{0}, failed{0};
@@ -529,7 +416,7 @@ TEST(Adversarial, DuplicateStormIsSequencedOnceEach) {
 }
 
 TEST(Adversarial, PostgresKilledAtTheCommitLosesNothingAndSaysNoFalseNothing) {
-  auto& s = Stack::get();
+  auto& s = stack();
   Ledger ledger;
   // Every submission carries its own tag, so the database can say whether a
   // refused one was in fact stored.
@@ -598,7 +485,7 @@ TEST(Adversarial, PostgresKilledAtTheCommitLosesNothingAndSaysNoFalseNothing) {
 }
 
 TEST(Adversarial, HungWorkerIsFencedAndSequencingGoesOn) {
-  auto& s = Stack::get();
+  auto& s = stack();
   Ledger ledger;
   const pid_t active = s.pid_of("worker");
   ASSERT_GT(active, 0);
