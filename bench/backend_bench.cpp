@@ -83,7 +83,7 @@ struct Options {
   uint64_t intervals = 1000000;
   double proof_seconds = 8;
   bool keep = false;  // leave the stack's folder (logs) behind
-  std::string only;   // "throughput", "rfc3161", "held" or "proofs": run just that part
+  std::string only;   // "throughput", "rfc3161", "held", "proofs" or "standby": run just that part
 };
 
 std::string shell_quote(const std::string& s) { return "'" + s + "'"; }
@@ -111,7 +111,8 @@ struct Stack {
   std::string dir, database_url, redis_url;
   int proxy_port = 0, backend_port = 0;
 
-  Stack(const Options& o) {
+  // standbys: PostgreSQL streaming standbys (INK_PG_STANDBYS), synchronous to ANY 1.
+  explicit Stack(const Options& o, int standbys = 0) {
     char tmpl[] = "/tmp/ink-backend-bench-XXXXXX";
     dir = mkdtemp(tmpl);
     chmod(dir.c_str(), 0755);  // PostgreSQL runs as `postgres` when we are root
@@ -122,6 +123,7 @@ struct Stack {
         << " INK_BUILD_DIR=" << INK_BUILD_DIR << " INK_PORT=" << proxy_port
         << " INK_BACKEND_BASE_PORT=" << backend_port
         << " INK_BACKENDS=1 INK_WEB=0 INK_INTERVAL=1 INK_WAIT_SECONDS=60"
+        << " INK_PG_STANDBYS=" << standbys << " INK_LOCAL_WITNESSES=0"
         << " INK_PROXY_RATE=10000000 INK_PROXY_BURST=10000000 INK_NGINX_WORKERS=auto"
         << " INK_RATE_LIMIT=0 INK_MAX_CONNECTIONS=" << (o.waiters + o.subscribers + 1000) << " "
         << shell_quote(INK_SOURCE_DIR "/scripts/stack.sh") << " up >" << dir
@@ -664,8 +666,10 @@ std::string fill_main_tree(const std::string& admin_url, uint64_t n, double& sec
   return url;
 }
 
-// A backend of our own on the big database (no worker; Redis not needed).
-pid_t start_backend(const std::string& database_url, int port, const std::string& log) {
+// A backend of our own on the big database (no worker; Redis not needed),
+// reading from a standby when read_url is set.
+pid_t start_backend(const std::string& database_url, int port, const std::string& log,
+                    const std::string& read_url = "") {
   std::fflush(stdout);  // or the child repeats what is buffered
   pid_t pid = fork();
   if (pid == 0) {
@@ -674,11 +678,138 @@ pid_t start_backend(const std::string& database_url, int port, const std::string
     if (f) dup2(fileno(stdout), 2);
     std::string bin = INK_BUILD_DIR "/src/app/ink-backend";
     std::string listen = "127.0.0.1:" + std::to_string(port);
-    execl(bin.c_str(), bin.c_str(), "--database-url", database_url.c_str(), "--redis-url",
-          "redis://127.0.0.1:1", "--listen", listen.c_str(), "--rate-limit", "0", nullptr);
+    std::vector<std::string> args = {bin,           "--database-url",      database_url,
+                                     "--redis-url", "redis://127.0.0.1:1", "--listen",
+                                     listen,        "--rate-limit",        "0"};
+    if (!read_url.empty()) {
+      args.push_back("--database-read-url");
+      args.push_back(read_url);
+    }
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(bin.c_str(), argv.data());
     _exit(127);
   }
   return pid;
+}
+
+void wait_healthy(int port) {
+  auto deadline = Clock::now() + 60s;
+  while (Clock::now() < deadline && fetch(port, "/health").first != 200)
+    std::this_thread::sleep_for(100ms);
+}
+
+std::vector<std::string> random_proof_requests(uint64_t intervals) {
+  // Distinct random pairs, so most reads miss the backend's node cache.
+  std::mt19937_64 rng(42);
+  std::vector<std::string> requests;
+  for (int i = 0; i < 400000; ++i) {
+    uint64_t y = rng() % intervals, x = rng() % (y + 1);
+    requests.push_back(get_request("/v1/mth/" + std::to_string(x) + "/in/" + std::to_string(y)));
+  }
+  return requests;
+}
+
+void print_row(const char* name, const LoadFigures& f) {
+  std::printf("%-44s %12.0f %9.2f %9.2f %8llu %8llu\n", name, f.per_second, f.p50_ms, f.p99_ms,
+              (unsigned long long)f.ok, (unsigned long long)f.failed);
+}
+
+// Issue #14's figures, in one run on one stack with one standby: durable
+// POSTs with the standby synchronous and not (synchronous_standby_names set
+// and reset between runs, twice each), and random proof reads by a backend
+// reading from the primary against one reading from the standby.
+void standby_part(const Options& o) {
+  Stack replicated(o, 1);
+  struct Stop {
+    Stack& s;
+    bool keep;
+    ~Stop() {
+      s.stop();
+      if (!keep) run("rm -rf " + s.dir);
+    }
+  } stop{replicated, o.keep};
+  auto env = read_env_file(replicated.dir + "/services/env");
+  const std::string primary_port = env["PG_PORT"], standby_port = env["PG_STANDBY_PORTS"];
+  auto set_synchronous = [&](bool on) {
+    PGconn* c =
+        PQconnectdb(("postgresql://postgres@127.0.0.1:" + primary_port + "/postgres").c_str());
+    exec_or_throw(c, on ? "ALTER SYSTEM SET synchronous_standby_names = 'ANY 1 (node_0, node_1)'"
+                        : "ALTER SYSTEM SET synchronous_standby_names = ''");
+    exec_or_throw(c, "SELECT pg_reload_conf()");
+    PQfinish(c);
+    std::this_thread::sleep_for(500ms);
+  };
+  auto body = std::string("{\"data\":\"sha512:") + std::string(128, 'a') + "\"}";
+  load(o, replicated.proxy_port, {post_request("/api/v1/ts/", body)}, 1);  // warm-up
+  LoadFigures runs[2][2];
+  for (int round = 0; round < 2; ++round)
+    for (int sync = 0; sync < 2; ++sync) {
+      set_synchronous(sync == 1);
+      runs[sync][round] =
+          load(o, replicated.proxy_port, {post_request("/api/v1/ts/", body)}, o.seconds);
+    }
+  set_synchronous(true);
+  std::printf("\n%-44s %12s %9s %9s %8s %8s\n", "standby (1, on this machine)", "req/s", "p50 ms",
+              "p99 ms", "ok", "failed");
+  print_row("durable POST through nginx, no sync standby", runs[0][0]);
+  print_row("durable POST through nginx, 1 sync standby", runs[1][0]);
+  print_row("durable POST through nginx, no sync standby", runs[0][1]);
+  print_row("durable POST through nginx, 1 sync standby", runs[1][1]);
+  std::printf("ratio synchronous / not: %.2f and %.2f (p99 %.1f vs %.1f ms, %.1f vs %.1f ms)\n",
+              runs[1][0].per_second / runs[0][0].per_second,
+              runs[1][1].per_second / runs[0][1].per_second, runs[1][0].p99_ms, runs[0][0].p99_ms,
+              runs[1][1].p99_ms, runs[0][1].p99_ms);
+
+  const uint64_t intervals = std::min<uint64_t>(o.intervals, 200000);
+  double fill_seconds = 0;
+  auto big = fill_main_tree("postgresql://ink@127.0.0.1:" + primary_port + "/ink", intervals,
+                            fill_seconds);
+  const std::string standby_url = "postgresql://ink@127.0.0.1:" + standby_port + "/bench_main_tree";
+  auto deadline = Clock::now() + 300s;
+  while (Clock::now() < deadline) {
+    PGconn* c = PQconnectdb(standby_url.c_str());
+    PGresult* r = PQexec(c, "SELECT count(*) FROM interval");
+    bool replayed = PQresultStatus(r) == PGRES_TUPLES_OK &&
+                    std::strtoull(PQgetvalue(r, 0, 0), nullptr, 10) == intervals;
+    PQclear(r);
+    PQfinish(c);
+    if (replayed) break;
+    std::this_thread::sleep_for(200ms);
+  }
+  std::printf("main tree of %llu intervals filled in %.1f s and replayed by the standby\n",
+              (unsigned long long)intervals, fill_seconds);
+  int on_primary = free_port(), on_standby = free_port();
+  pid_t a = start_backend(big, on_primary, replicated.dir + "/primary-reader.log");
+  pid_t b = start_backend(big, on_standby, replicated.dir + "/standby-reader.log", standby_url);
+  wait_healthy(on_primary);
+  wait_healthy(on_standby);
+  auto requests = random_proof_requests(intervals);
+  LoadFigures reads[2][2];
+  for (int round = 0; round < 2; ++round)  // alternating who reads first (the caches warm up)
+    for (int side : {round, 1 - round})
+      reads[side][round] = load(o, side ? on_standby : on_primary, requests, o.proof_seconds);
+  auto metrics = fetch(on_standby, "/metrics").second;
+  const std::string counter = "\nink_db_standby_reads_total ";
+  auto at = metrics.find(counter);
+  std::printf("proof reads x in y (random, %d connections):\n", o.connections);
+  print_row("  reads on the primary (first)", reads[0][0]);
+  print_row("  reads on the standby", reads[1][0]);
+  print_row("  reads on the standby (first)", reads[1][1]);
+  print_row("  reads on the primary", reads[0][1]);
+  std::printf(
+      "ratio standby / primary: %.2f and %.2f; reads the standby answered: %s\n",
+      reads[1][0].per_second / reads[0][0].per_second,
+      reads[1][1].per_second / reads[0][1].per_second,
+      at == std::string::npos
+          ? "?"
+          : metrics.substr(at + counter.size(), metrics.find('\n', at + 1) - at - counter.size())
+                .c_str());
+  kill(a, SIGTERM);
+  kill(b, SIGTERM);
+  waitpid(a, nullptr, 0);
+  waitpid(b, nullptr, 0);
 }
 
 }  // namespace
@@ -715,7 +846,7 @@ int main(int argc, char** argv) {
       std::cout
           << "backend_bench [--seconds S] [--connections C] [--client-threads T]\n"
              "  [--waiters W] [--subscribers S] [--intervals N] [--proof-seconds S] [--keep]\n"
-             "  [--only throughput|rfc3161|held|proofs]\n";
+             "  [--only throughput|rfc3161|held|proofs|standby]\n";
       return 0;
     } else {
       std::cerr << "backend_bench: ignoring " << a << "\n";  // make bench passes flags to all
@@ -731,6 +862,15 @@ int main(int argc, char** argv) {
     std::cout << "warning: " << o.waiters + o.subscribers
               << " held connections exceed the open-file limit\n";
 
+  if (o.only == "standby") {  // a stack of its own, with a standby
+    try {
+      standby_part(o);
+      return 0;
+    } catch (const std::exception& e) {
+      std::cerr << "backend_bench: standby: " << e.what() << "\n";
+      return 1;
+    }
+  }
   std::unique_ptr<Stack> started;
   try {
     started = std::make_unique<Stack>(o);
@@ -834,17 +974,8 @@ int main(int argc, char** argv) {
                   (unsigned long long)o.intervals, fill_seconds);
       int port = free_port();
       pid_t backend = start_backend(big, port, stack.dir + "/big-backend.log");
-      auto deadline = Clock::now() + 60s;
-      while (Clock::now() < deadline && fetch(port, "/health").first != 200)
-        std::this_thread::sleep_for(100ms);
-      // Distinct random pairs, so most reads miss the backend's node cache.
-      std::mt19937_64 rng(42);
-      std::vector<std::string> requests;
-      for (int i = 0; i < 400000; ++i) {
-        uint64_t y = rng() % o.intervals, x = rng() % (y + 1);
-        requests.push_back(
-            get_request("/v1/mth/" + std::to_string(x) + "/in/" + std::to_string(y)));
-      }
+      wait_healthy(port);
+      auto requests = random_proof_requests(o.intervals);
       auto proofs = load(o, port, requests, o.proof_seconds);
       std::printf(
           "proof reads x in y (random, %d connections): %.0f per second, p50 %.2f ms, "
@@ -859,6 +990,14 @@ int main(int argc, char** argv) {
     rc = 1;
   }
   stack.stop();
+  if (rc == 0 && o.only.empty()) {
+    try {
+      standby_part(o);
+    } catch (const std::exception& e) {
+      std::cerr << "backend_bench: standby: " << e.what() << "\n";
+      rc = 1;
+    }
+  }
   if (!o.keep) run("rm -rf " + stack.dir);
   return rc;
 }

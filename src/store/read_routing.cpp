@@ -39,7 +39,6 @@ ReadRouting::Choice ReadRouting::choose() {
     ++counts_.behind;
     return {*primary_, false};
   }
-  ++counts_.standby;
   return {*standby_, true};
 }
 

@@ -55,7 +55,8 @@ class ReadRouting : public std::enable_shared_from_this<ReadRouting> {
   asio::awaitable<void> settle(uint64_t interval, std::chrono::milliseconds at_most);
   // A read on the standby failed (connection, timeout): use the primary for a while.
   void standby_failed(const std::string& why);
-  // A read on the standby lacked rows the primary had (counted; see metrics).
+  // What became of a read sent to the standby (counted; see metrics).
+  void standby_answered() { ++counts_.standby; }
   void standby_incomplete() { ++counts_.incomplete; }
 
   struct Counts {

@@ -63,7 +63,10 @@ awaitable<PgResult> ReadStore::read(std::string_view sql, const PgParams& params
     } catch (const PgUnavailable& e) {
       routing_->standby_failed(e.what());
     }
-    if (answer && (!whole || whole(*answer))) co_return std::move(*answer);
+    if (answer && (!whole || whole(*answer))) {
+      routing_->standby_answered();
+      co_return std::move(*answer);
+    }
     if (answer) routing_->standby_incomplete();
   }
   co_return co_await routing_->primary().query(sql, params);
