@@ -15,6 +15,8 @@
 #                                        at it, and re-attach the old primary as a standby
 #                                        (pg_rewind). Nothing else is reconfigured: clients
 #                                        follow through their multi-host URLs.
+#   scripts/services.sh reattach DIR K   re-attach stopped node K (an old primary) as a standby of
+#                                        the running primary (pg_rewind, or a fresh base backup)
 #   scripts/services.sh stop-node DIR K / start-node DIR K   one node (0: the first primary)
 #   scripts/services.sh status DIR
 #
@@ -267,6 +269,18 @@ reattach() {  # reattach OLD PRIMARY
   wait_synchronous "$p"
 }
 
+# The running node that accepts writes (other than $1): after a promotion
+# made outside this script, files cannot tell.
+running_primary() {
+  local k
+  for k in $(nodes); do
+    [ "$k" = "${1:-}" ] && continue
+    node_running "$k" || continue
+    [ "$(node_sql "$k" "SELECT pg_is_in_recovery()" 2>/dev/null)" = f ] && { echo "$k"; return 0; }
+  done
+  return 1
+}
+
 pg_status() {
   local k role
   for k in $(nodes); do
@@ -325,6 +339,11 @@ case "$cmd" in
   start-pg) start_pg ;;
   failover) failover ;;
   stop-node) kill_node "${3:?node number}" ;;
+  reattach)
+    node=${3:?node number}
+    kill_node "$node"
+    primary=$(running_primary "$node") || { echo "no running primary to follow" >&2; exit 1; }
+    reattach "$node" "$primary" ;;
   start-node) start_node "${3:?node number}" ;;
   status)
     pg_status

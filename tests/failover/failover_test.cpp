@@ -246,6 +246,75 @@ TEST(Failover, WorkerKilledWithThePrimaryIsReplacedOnTheNewPrimary) {
   EXPECT_TRUE(s.script("stack.sh restart-worker"));
 }
 
+// A standby promoted while the old primary still runs (a partition, or a
+// manager that could not reach it), with the other standby following the new
+// one: the worker, still connected to the old primary, can commit nothing
+// there (no standby confirms), so it announces no head the new primary lacks.
+// Once the old primary is stopped, the worker continues on the new one.
+TEST(Failover, WorkerOnADemotedPrimarySignsNothingTheNewPrimaryLacks) {
+  auto& s = stack();
+  ASSERT_TRUE(s.ready());
+  auto r = roles(s);
+  ASSERT_GE(r.primary, 0);
+  ASSERT_EQ(r.standbys.size(), 2u);
+  const int old_primary = r.primary, promoted = r.standbys[0], other = r.standbys[1];
+  test::Ledger ledger;
+  auto monitor = start_monitor(s, "monitor-demoted");
+  std::this_thread::sleep_for(1500ms);
+  Burst burst(s, ledger, 4);
+  std::this_thread::sleep_for(2s);
+  auto port_of = [&](int k) {
+    return node_sql(s, k, "SELECT setting FROM pg_settings WHERE name = 'port'");
+  };
+  // As a manager must: first the other standby stops confirming the old
+  // primary's commits (it cascades from the one to be promoted), and that
+  // one has everything the other had confirmed; only then the promotion.
+  // (Promoting while the other still confirms loses what only it had: this
+  // test found that order out.)
+  for (int k : {old_primary, other})
+    node_sql(s, promoted,
+             "SELECT count(*) FROM pg_create_physical_replication_slot('node_" + std::to_string(k) +
+                 "', true) WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = "
+                 "'node_" +
+                 std::to_string(k) + "')");
+  node_sql(s, other,
+           "ALTER SYSTEM SET primary_conninfo = 'host=127.0.0.1 port=" + port_of(promoted) +
+               " user=postgres application_name=node_" + std::to_string(other) + "'");
+  node_sql(s, other, "SELECT pg_reload_conf()");
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        return node_sql(s, old_primary, "SELECT count(*) FROM pg_stat_replication") == "1" &&
+               node_sql(s, promoted, "SELECT count(*) FROM pg_stat_replication") == "1";
+      },
+      30s))
+      << "the other standby did not move to cascading";
+  const auto other_has = node_sql(s, other, "SELECT pg_last_wal_receive_lsn()");
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        return node_sql(s, promoted,
+                        "SELECT pg_last_wal_receive_lsn() >= '" + other_has + "'::pg_lsn") == "t";
+      },
+      30s));
+  node_sql(s, promoted, "SELECT pg_promote(true, 60)");
+  node_sql(s, promoted, "CHECKPOINT");
+  // The split: two primaries for a while. The old one's commits wait for a
+  // standby that no longer follows it.
+  std::this_thread::sleep_for(3s);
+  EXPECT_EQ(node_sql(s, old_primary, "SELECT count(*) FROM pg_stat_replication"), "0");
+  // Fence the old primary, then re-attach it as a standby of the new one.
+  ASSERT_TRUE(
+      s.script("services.sh stop-node " + s.dir + "/services " + std::to_string(old_primary)));
+  auto switched = Clock::now();
+  ASSERT_TRUE(
+      s.script("services.sh reattach " + s.dir + "/services " + std::to_string(old_primary)))
+      << test::read_file(s.dir + "/scripts.log");
+  auto after = roles(s);
+  EXPECT_EQ(after.primary, promoted);
+  EXPECT_EQ(after.standbys.size(), 2u);
+  expect_clean_switch(s, burst, switched, *monitor);
+  test::expect_intact(s, ledger);
+}
+
 TEST(Failover, PausedStandbyDelaysNoProofAndNoHeadGoesBack) {
   auto& s = stack();
   ASSERT_TRUE(s.ready());
