@@ -9,6 +9,7 @@
 
 #include "cli/api.h"
 #include "cli/cli.h"
+#include "cli/key_chain_cmd.h"
 #include "cli/command_support.h"
 #include "cli/proof_check.h"
 #include "cli/proof_io.h"
@@ -455,12 +456,19 @@ int run_verify(const VerifyOptions& o, std::ostream& out, std::ostream& err) {
     const bool use_server = o.server_given || !o.key_file;
     std::unique_ptr<HttpClient> http;
     if (use_server) http = std::make_unique<HttpClient>(server_url(o.common), o.common.http(err));
-    auto [keys, key_source] = trusted_keys(o.key_file, http.get());
+    auto [pinned, key_source] = trusted_keys(o.key_file, http.get());
+    // Heads signed by later keys are trusted through the chain of key
+    // transitions from a pinned key, each key only in its range (docs/keys.md).
+    const core::KeyTrust trust = verification_trust(pinned, o.key_file, http.get(),
+                                                    proof_file_authority(*proof_text));
+    const std::vector<core::PublicKey> keys = trust.keys();
 
     core::ProofFile proof;
     core::CheckReport report = check_proof_file(*proof_text, data, what, keys, &proof);
+    if (report.passed())
+      core::enforce_key_range(report, trust, proof.timestamp.proof->head, "signature");
     if (report.passed() && use_server)
-      check_against_server(report, proof.timestamp.proof->head, *http, keys);
+      check_against_server(report, proof.timestamp.proof->head, *http, trust);
     if (report.passed() && o.witnesses_file)
       report.steps.push_back(witnessed_step(proof, keys, *o.witnesses_file, o.quorum, http.get()));
 
