@@ -9,8 +9,8 @@
 
 #include "cli/api.h"
 #include "cli/cli.h"
-#include "cli/key_chain_cmd.h"
 #include "cli/command_support.h"
+#include "cli/key_chain_cmd.h"
 #include "cli/proof_check.h"
 #include "cli/proof_io.h"
 #include "cli/rfc3161_cmd.h"
@@ -459,8 +459,8 @@ int run_verify(const VerifyOptions& o, std::ostream& out, std::ostream& err) {
     auto [pinned, key_source] = trusted_keys(o.key_file, http.get());
     // Heads signed by later keys are trusted through the chain of key
     // transitions from a pinned key, each key only in its range (docs/keys.md).
-    const core::KeyTrust trust = verification_trust(pinned, o.key_file, http.get(),
-                                                    proof_file_authority(*proof_text));
+    const core::KeyTrust trust =
+        verification_trust(pinned, o.key_file, http.get(), proof_file_authority(*proof_text));
     const std::vector<core::PublicKey> keys = trust.keys();
 
     core::ProofFile proof;

@@ -98,11 +98,13 @@ class Monitor {
       if (!chain) return;  // no transition from a pinned key: log_.append reports it
       const core::ChainKey* k = chain->find(head.key);
       log_.add_key(k->public_key);
-      note("key " + head.key + " follows the pinned key(s) by a checked key transition (signs from " +
+      note("key " + head.key +
+           " follows the pinned key(s) by a checked key transition (signs from " +
            std::to_string(k->first_interval) + "); trusting it from now on");
     }
     if (auto why = trust_->refusal(head.interval.index, head.key)) {
-      throw Misbehaviour{Finding{"key-range", "Head " + std::to_string(head.interval.index) + ": " + *why + ".",
+      throw Misbehaviour{Finding{"key-range",
+                                 "Head " + std::to_string(head.interval.index) + ": " + *why + ".",
                                  Json{{"received", h.raw}, {"keys", keys_raw_}}}};
     }
   }

@@ -26,7 +26,9 @@ Bytes key_statement(std::string_view authority, uint64_t interval, const PublicK
   return out;
 }
 
-Error broken(std::string message) { return make_error(ErrorCode::kVerifyFailed, std::move(message)); }
+Error broken(std::string message) {
+  return make_error(ErrorCode::kVerifyFailed, std::move(message));
+}
 
 }  // namespace
 
@@ -41,7 +43,8 @@ Bytes key_revocation_statement(std::string_view authority, uint64_t after, const
 
 KeyChain::KeyChain(std::string authority, const PublicKey& origin, uint64_t origin_first_interval)
     : authority_(std::move(authority)) {
-  keys_.push_back(ChainKey{origin, key_id(origin), origin_first_interval, std::nullopt, std::nullopt});
+  keys_.push_back(
+      ChainKey{origin, key_id(origin), origin_first_interval, std::nullopt, std::nullopt});
 }
 
 Result<KeyChain> KeyChain::make(std::string authority, const PublicKey& origin,
@@ -54,8 +57,8 @@ Result<KeyChain> KeyChain::make(std::string authority, const PublicKey& origin,
     const std::string what = "the key transition to key " + key_id(t.new_key) + " at interval " +
                              std::to_string(t.interval);
     if (t.old_key != previous.public_key)
-      return broken(what + " is signed by key " + key_id(t.old_key) + ", not by the key before it (" +
-                    previous.key_id + ")");
+      return broken(what + " is signed by key " + key_id(t.old_key) +
+                    ", not by the key before it (" + previous.key_id + ")");
     if (chain.contains(t.new_key))
       return broken(what + " names a key that is already in the chain");
     if (t.interval <= previous.first_interval)
@@ -73,8 +76,8 @@ Result<KeyChain> KeyChain::make(std::string authority, const PublicKey& origin,
     chain.transitions_.push_back(t);
   }
   for (const KeyRevocation& r : revocations) {
-    const std::string what = "the revocation of key " + key_id(r.key) + " after interval " +
-                             std::to_string(r.after);
+    const std::string what =
+        "the revocation of key " + key_id(r.key) + " after interval " + std::to_string(r.after);
     auto position = [&chain](const PublicKey& k) {
       return std::find_if(chain.keys_.begin(), chain.keys_.end(),
                           [&k](const ChainKey& c) { return c.public_key == k; });
@@ -88,7 +91,8 @@ Result<KeyChain> KeyChain::make(std::string authority, const PublicKey& origin,
     if (!verify_signature(r.signer, key_revocation_statement(chain.authority_, r.after, r.key),
                           r.signature))
       return broken(what + ": the signature by key " + signer->key_id + " does not hold");
-    if (!revoked->revoked_after || r.after < *revoked->revoked_after) revoked->revoked_after = r.after;
+    if (!revoked->revoked_after || r.after < *revoked->revoked_after)
+      revoked->revoked_after = r.after;
     chain.revocations_.push_back(r);
   }
   return chain;
@@ -122,9 +126,9 @@ HeadKeyCheck KeyChain::check_head_key(uint64_t interval, std::string_view id) co
                   " (compromised): no head after that signed by it is valid";
   } else if (k->last_interval && interval > *k->last_interval) {
     out.verdict = KeyVerdict::kRetired;
-    out.message = head + " is signed by key " + k->key_id +
-                  ", which was retired after interval " + std::to_string(*k->last_interval) +
-                  " (a later key signs from " + std::to_string(*k->last_interval + 1) +
+    out.message = head + " is signed by key " + k->key_id + ", which was retired after interval " +
+                  std::to_string(*k->last_interval) + " (a later key signs from " +
+                  std::to_string(*k->last_interval + 1) +
                   "): a head signed by a key outside its range is invalid";
   } else if (interval < k->first_interval) {
     out.verdict = KeyVerdict::kNotYetActive;

@@ -4,10 +4,12 @@
 // were compromised. Pure: no I/O.
 //
 // A key transition to NEW at interval i (the first interval NEW signs):
-//   statement = cbor({"authority", "interval": i, "key": NEW_PUBLIC_KEY, "typ": "key", "version": "1"})
+//   statement = cbor({"authority", "interval": i, "key": NEW_PUBLIC_KEY, "typ": "key", "version":
+//   "1"})
 // signed by the old key and countersigned by the new key (the same bytes).
 // A revocation of KEY after interval r, signed by a later key of the chain:
-//   statement = cbor({"authority", "interval": r, "key": KEY_PUBLIC_KEY, "typ": "revoke", "version": "1"})
+//   statement = cbor({"authority", "interval": r, "key": KEY_PUBLIC_KEY, "typ": "revoke",
+//   "version": "1"})
 // The typ values keep these statements apart from heads ("mth") and
 // cosignatures ("cosig").
 //
@@ -63,8 +65,8 @@ enum class KeyVerdict {
 
 struct HeadKeyCheck {
   KeyVerdict verdict = KeyVerdict::kUnknownKey;
-  std::string message;                // for people: which key, which range, why
-  const PublicKey* key = nullptr;     // the key, when it is in the chain
+  std::string message;             // for people: which key, which range, why
+  const PublicKey* key = nullptr;  // the key, when it is in the chain
   bool valid() const { return verdict == KeyVerdict::kValid; }
 };
 

@@ -234,8 +234,7 @@ TEST(KeyChain, RevocationsLimitAKeyAndOnlyLaterKeysMakeThem) {
   EXPECT_TRUE(chain->check_head_key(4, k.a.key_id()).valid());
   auto revoked = chain->check_head_key(5, k.a.key_id());
   EXPECT_EQ(revoked.verdict, KeyVerdict::kRevoked);
-  EXPECT_NE(revoked.message.find("revoked after interval 4"), std::string::npos)
-      << revoked.message;
+  EXPECT_NE(revoked.message.find("revoked after interval 4"), std::string::npos) << revoked.message;
   // Revoked beats retired: the reason a reader most needs.
   EXPECT_EQ(chain->check_head_key(15, k.a.key_id()).verdict, KeyVerdict::kRevoked);
   // A revocation after the key's last interval changes nothing.

@@ -141,8 +141,8 @@ Result<std::vector<ListedKey>> key_listing_from_json(const Json& j) {
       return key_id(k.public_key) == revoked_by[i];
     });
     if (signer == out.end())
-      return make_error(ErrorCode::kInvalidArgument, "keys[" + std::to_string(i) +
-                                                         "].revocation.by: names no listed key");
+      return make_error(ErrorCode::kInvalidArgument,
+                        "keys[" + std::to_string(i) + "].revocation.by: names no listed key");
     out[i].revocation->signer = signer->public_key;
   }
   return out;

@@ -23,8 +23,8 @@ namespace ink::core {
 
 struct ListedKey {
   PublicKey public_key{};
-  std::optional<uint64_t> first_interval;  // empty: not known (a key from before transitions)
-  std::optional<uint64_t> last_interval;   // empty: the active key, or not known
+  std::optional<uint64_t> first_interval;   // empty: not known (a key from before transitions)
+  std::optional<uint64_t> last_interval;    // empty: the active key, or not known
   std::optional<KeyTransition> transition;  // the transition to this key
   std::optional<KeyRevocation> revocation;  // this key's revocation
 };

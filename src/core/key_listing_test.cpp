@@ -27,10 +27,10 @@ KeyRevocation revocation(const SigningKey& key, uint64_t after, const SigningKey
 }
 
 std::vector<ListedKey> listing(const Log& log) {
-  return list_keys({log.legacy.public_key(), log.a.public_key(), log.c.public_key(),
-                    log.b.public_key()},
-                   {transition(log.a, log.b, 10), transition(log.b, log.c, 20)},
-                   {revocation(log.a, 5, log.c)}, log.c.public_key(), log.legacy.public_key());
+  return list_keys(
+      {log.legacy.public_key(), log.a.public_key(), log.c.public_key(), log.b.public_key()},
+      {transition(log.a, log.b, 10), transition(log.b, log.c, 20)}, {revocation(log.a, 5, log.c)},
+      log.c.public_key(), log.legacy.public_key());
 }
 
 TEST(KeyListing, OldestFirstWithRangesTransitionsAndRevocations) {

@@ -18,9 +18,9 @@
 #include "pubsub/hub.h"
 #include "pubsub/subscriber.h"
 #include "server/api.h"
+#include "server/key_routes.h"
 #include "server/rfc3161_routes.h"
 #include "server/server.h"
-#include "server/key_routes.h"
 #include "server/witness_routes.h"
 #include "store/schema.h"
 

@@ -10,8 +10,7 @@ namespace {
 template <size_t N>
 std::array<uint8_t, N> fixed(const PgResult& r, int row, int col) {
   auto v = r.bytes(row, col);
-  if (v.size() != N)
-    throw PgQueryError("expected a " + std::to_string(N) + "-byte column", "");
+  if (v.size() != N) throw PgQueryError("expected a " + std::to_string(N) + "-byte column", "");
   std::array<uint8_t, N> out{};
   std::copy(v.begin(), v.end(), out.begin());
   return out;

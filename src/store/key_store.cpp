@@ -15,11 +15,11 @@ std::array<uint8_t, N> fixed(const sync::PgResult& r, int row, int col) {
 }
 
 std::optional<core::PublicKey> head_key(sync::PgConnection& conn, const char* order) {
-  sync::PgResult r = conn.exec(
-      std::string("SELECT k.public_key FROM interval i JOIN signing_key k USING (key_id) "
-                  "ORDER BY i.idx ") +
-          order + " LIMIT 1",
-      sync::Params{}, /*binary_result=*/true);
+  sync::PgResult r =
+      conn.exec(std::string("SELECT k.public_key FROM interval i JOIN signing_key k USING (key_id) "
+                            "ORDER BY i.idx ") +
+                    order + " LIMIT 1",
+                sync::Params{}, /*binary_result=*/true);
   if (r.rows() == 0) return std::nullopt;
   return fixed<32>(r, 0, 0);
 }

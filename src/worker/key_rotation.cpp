@@ -63,7 +63,8 @@ void install_file(const std::string& path, const core::SigningKey& key) {
 
 bool has_transition_to(store::KeyStore& keys, const core::PublicKey& k) {
   auto t = keys.transitions();
-  return std::any_of(t.begin(), t.end(), [&k](const core::KeyTransition& x) { return x.new_key == k; });
+  return std::any_of(t.begin(), t.end(),
+                     [&k](const core::KeyTransition& x) { return x.new_key == k; });
 }
 
 }  // namespace
@@ -87,7 +88,8 @@ void swap_key_files(const std::string& key_path, const std::string& old_key_id) 
     throw std::runtime_error("cannot keep the retired key as " + retired + ": " +
                              error_text(errno));
   if (::rename(next.c_str(), key_path.c_str()) != 0 && errno != ENOENT)
-    throw std::runtime_error("cannot rename " + next + " to " + key_path + ": " + error_text(errno));
+    throw std::runtime_error("cannot rename " + next + " to " + key_path + ": " +
+                             error_text(errno));
   sync_directory_of(key_path);
 }
 
@@ -184,13 +186,14 @@ int revoke_key_command(const WorkerConfig& config, const std::string& key_id, ui
           << " is the active key; rotate first (ink-worker --rotate-key NEW.pem), then revoke it\n";
       return 1;
     }
-    core::KeyRevocation r{revoked->public_key, after, signer.public_key(),
-                          signer.sign(core::key_revocation_statement(config.authority, after,
-                                                                     revoked->public_key))};
+    core::KeyRevocation r{
+        revoked->public_key, after, signer.public_key(),
+        signer.sign(core::key_revocation_statement(config.authority, after, revoked->public_key))};
     std::vector<core::KeyRevocation> all = chain.revocations();
     all.push_back(r);
-    auto check = core::KeyChain::make(config.authority, chain.keys().front().public_key,
-                                      chain.keys().front().first_interval, chain.transitions(), all);
+    auto check =
+        core::KeyChain::make(config.authority, chain.keys().front().public_key,
+                             chain.keys().front().first_interval, chain.transitions(), all);
     if (!check) {
       err << "ink-worker --revoke-key: " << check.error().message << "\n";
       return 1;

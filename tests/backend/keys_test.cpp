@@ -40,10 +40,10 @@ std::string write_new_key(const std::string& path) {
 
 std::pair<int, std::string> rotate(const Stack& s, const std::string& pem, double wait,
                                    const std::string& log) {
-  return run({test::bin_dir() + "/ink-worker", "--database-url", s.db, "--authority", kAuthority,
-              "--key", s.dir + "/key.pem", "--rotate-key", pem, "--rotate-wait",
-              std::to_string(wait)},
-             log);
+  return run(
+      {test::bin_dir() + "/ink-worker", "--database-url", s.db, "--authority", kAuthority, "--key",
+       s.dir + "/key.pem", "--rotate-key", pem, "--rotate-wait", std::to_string(wait)},
+      log);
 }
 
 uint64_t current_index(const Stack& s) {
@@ -103,8 +103,7 @@ TEST(Keys, RotationKeepsProofsVerifiableAndTheMonitorFollows) {
   const std::string new_id = write_new_key(dir + "/new.pem");
   auto rotated = rotate(s, dir + "/new.pem", 30, dir + "/rotate.log");
   ASSERT_EQ(rotated.first, 0) << rotated.second;
-  EXPECT_NE(rotated.second.find("key transition at interval"), std::string::npos)
-      << rotated.second;
+  EXPECT_NE(rotated.second.find("key transition at interval"), std::string::npos) << rotated.second;
   EXPECT_EQ(s.count("SELECT count(*) FROM key_transition"), 1);
   const uint64_t t = std::stoull(test::query_value(s.db, "SELECT idx FROM key_transition"));
   wait_for_heads(s, t + 3);
@@ -172,15 +171,15 @@ TEST(Keys, RotationKeepsProofsVerifiableAndTheMonitorFollows) {
   auto before_proof = parse_json(test::read_file(before + ".ink.json"));
   const uint64_t before_index = before_proof["timestamp"]["proof"]["head"]["interval"];
   ASSERT_GE(before_index, 1u);
-  auto revoke = run({test::bin_dir() + "/ink-worker", "--database-url", s.db, "--authority",
-                     kAuthority, "--key", s.dir + "/key.pem", "--revoke-key", old_id, "--after",
-                     std::to_string(before_index - 1)},
-                    dir + "/revoke.log");
+  auto revoke = run(
+      {test::bin_dir() + "/ink-worker", "--database-url", s.db, "--authority", kAuthority, "--key",
+       s.dir + "/key.pem", "--revoke-key", old_id, "--after", std::to_string(before_index - 1)},
+      dir + "/revoke.log");
   ASSERT_EQ(revoke.first, 0) << revoke.second;
-  auto again = run({test::bin_dir() + "/ink-worker", "--database-url", s.db, "--authority",
-                    kAuthority, "--key", s.dir + "/key.pem", "--revoke-key", new_id, "--after",
-                    "1"},
-                   dir + "/revoke-active.log");
+  auto again =
+      run({test::bin_dir() + "/ink-worker", "--database-url", s.db, "--authority", kAuthority,
+           "--key", s.dir + "/key.pem", "--revoke-key", new_id, "--after", "1"},
+          dir + "/revoke-active.log");
   EXPECT_EQ(again.first, 1) << "the active key cannot be revoked: " << again.second;
   keys = parse_json(http_get(s.base, "/api/v1/keys").body);
   EXPECT_EQ(keys[0]["revocation"]["after"], before_index - 1) << keys.dump();
@@ -208,9 +207,7 @@ TEST(Keys, AKeySwappedWithoutATransitionMakesTheMonitorExitOne) {
                          dir + "/monitor", "--poll", "0.2"},
                         {}, dir + "/monitor.log");
   ASSERT_TRUE(test::wait_until(
-      [&] {
-        return test::read_file(dir + "/monitor.log").find("ok  ") != std::string::npos;
-      },
+      [&] { return test::read_file(dir + "/monitor.log").find("ok  ") != std::string::npos; },
       20s));
   // The operator swaps the key file by hand, without --rotate-key.
   s.stop_worker();
@@ -246,8 +243,8 @@ TEST(Keys, AWorkerKilledMidRotationLeavesExactlyOneTransition) {
     s.stop_worker();
     s.worker_env().clear();
     s.restart_worker();
-    ASSERT_TRUE(test::wait_until(
-        [&] { return s.count("SELECT count(*) FROM key_transition") == 1; }, 20s));
+    ASSERT_TRUE(
+        test::wait_until([&] { return s.count("SELECT count(*) FROM key_transition") == 1; }, 20s));
     const uint64_t t = std::stoull(test::query_value(s.db, "SELECT idx FROM key_transition"));
     wait_for_heads(s, t + 3);
     EXPECT_EQ(s.count("SELECT count(*) FROM key_transition"), 1);

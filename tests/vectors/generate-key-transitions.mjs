@@ -111,16 +111,13 @@ const chains = [
     ].map(([interval, k, verdict]) => ({ interval, key: k.key.id, verdict })),
   },
 ]
-const refused = (name, description, change) =>
-  chains.push({ name, description, ...good, ...change(), valid: false, keys: null, heads: [] })
+const refused = (name, description, change) => chains.push({ name, description, ...good, ...change(), valid: false, keys: null, heads: [] })
 refused('transition-not-signed-by-old-key', 'k0 to k1 signed by k3 instead of k0', () => ({
   transitions: [transition(k0, k1, 100, { signature: sig(k3, transitionStatement(AUTHORITY, 100, k1.key.raw)) })],
   revocations: [],
 }))
 refused('transition-not-countersigned', 'the countersignature of k1 was made for interval 101', () => ({
-  transitions: [
-    transition(k0, k1, 100, { countersignature: sig(k1, transitionStatement(AUTHORITY, 101, k1.key.raw)) }),
-  ],
+  transitions: [transition(k0, k1, 100, { countersignature: sig(k1, transitionStatement(AUTHORITY, 101, k1.key.raw)) })],
   revocations: [],
 }))
 refused('transition-other-authority', 'both signatures made for another log', () => {
