@@ -510,7 +510,10 @@ int run_head(const ServerOptions& o, std::optional<uint64_t> index,
     auto fetched = api.head(index);
     if (!fetched) throw UsageOrIoError("the server has no head " + std::to_string(*index) + " yet");
     const core::SignedHead& h = fetched->head;
-    core::CheckReport report = core::check_head(h, keys);
+    // Through the server's key chain from the trusted keys (docs/keys.md).
+    const core::KeyTrust trust = verification_trust(keys, key_file, &http, h.authority);
+    core::CheckReport report = core::check_head(h, trust.keys());
+    core::enforce_key_range(report, trust, h, "signature");
     if (o.json) {
       out << fetched->raw.dump(2) << "\n";
     } else {

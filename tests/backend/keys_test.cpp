@@ -222,6 +222,65 @@ TEST(Keys, AKeySwappedWithoutATransitionMakesTheMonitorExitOne) {
   EXPECT_EQ(s.count("SELECT count(*) FROM key_transition"), 0);
 }
 
+TEST(Keys, TheWitnessFollowsARotationAndKeepsItsState) {
+  std::string dir = fresh_dir("keys-witness");
+  auto witness_key = core::SigningKey::generate();
+  ASSERT_TRUE(witness_key.ok());
+  std::ofstream(dir + "/witness.pem") << witness_key->to_pem();
+  std::ofstream(dir + "/witnesses.json")
+      << Json::array({{{"name", "w"}, {"public_key", core::to_base64(witness_key->public_key())}}})
+             .dump();
+  StackOptions options;
+  options.backend_env = {{"INK_WITNESSES", dir + "/witnesses.json"}};
+  Stack s(options);
+  ASSERT_TRUE(s.ready());
+  auto key = ink({"key", "--server", s.base}, dir + "/key.log");
+  ASSERT_EQ(key.first, 0) << key.second;
+  std::ofstream(dir + "/log-key.json") << key.second.substr(key.second.find('['));
+  auto start_witness = [&] {
+    return std::make_unique<test::Process>(
+        std::vector<std::string>{test::bin_dir() + "/ink", "witness", "--server", s.base,
+                                 "--log-key", dir + "/log-key.json", "--key",
+                                 dir + "/witness.pem", "--name", "w", "--state", dir + "/state",
+                                 "--poll", "0.1"},
+        std::map<std::string, std::string>{}, dir + "/witness.log");
+  };
+  auto witness = start_witness();
+  auto newest_cosigned = [&] {
+    return s.count("SELECT coalesce(max(idx), -1) FROM cosignature");
+  };
+  ASSERT_TRUE(test::wait_until([&] { return newest_cosigned() >= 1; }, 20s))
+      << test::read_file(dir + "/witness.log");
+
+  write_new_key(dir + "/new.pem");
+  auto rotated = rotate(s, dir + "/new.pem", 30, dir + "/rotate.log");
+  ASSERT_EQ(rotated.first, 0) << rotated.second;
+  const int64_t t = std::stoll(test::query_value(s.db, "SELECT idx FROM key_transition"));
+  ASSERT_TRUE(test::wait_until([&] { return newest_cosigned() >= t + 2; }, 20s))
+      << test::read_file(dir + "/witness.log");
+  EXPECT_TRUE(witness->running()) << test::read_file(dir + "/witness.log");
+  EXPECT_NE(test::read_file(dir + "/witness.log").find("follows the pinned key"),
+            std::string::npos)
+      << test::read_file(dir + "/witness.log");
+  // Every head got its cosignature, across the rotation.
+  EXPECT_EQ(s.count("SELECT count(*) FROM cosignature WHERE idx <= " + std::to_string(t + 2)),
+            s.count("SELECT count(DISTINCT idx) FROM cosignature WHERE idx <= " +
+                    std::to_string(t + 2)));
+  EXPECT_EQ(s.count("SELECT count(*) FROM interval i WHERE i.idx BETWEEN " + std::to_string(t) +
+                    " AND " + std::to_string(t + 2) +
+                    " AND NOT EXISTS (SELECT 1 FROM cosignature c WHERE c.idx = i.idx)"),
+            0);
+
+  // Restarted with the same state and the first key's file: it carries on.
+  witness->signal(SIGTERM);
+  witness->wait();
+  const int64_t before_restart = newest_cosigned();
+  witness = start_witness();
+  ASSERT_TRUE(test::wait_until([&] { return newest_cosigned() >= before_restart + 2; }, 20s))
+      << test::read_file(dir + "/witness.log");
+  EXPECT_TRUE(witness->running()) << test::read_file(dir + "/witness.log");
+}
+
 // kill -9 of the worker in the middle of a rotation, at both sides of the COMMIT.
 TEST(Keys, AWorkerKilledMidRotationLeavesExactlyOneTransition) {
   for (const std::string phase : {"rotation-before-commit", "rotation-after-commit"}) {
@@ -259,6 +318,11 @@ TEST(Keys, AWorkerKilledMidRotationLeavesExactlyOneTransition) {
     auto again = rotate(s, dir + "/new.pem", 5, dir + "/rotate-again.log");
     EXPECT_EQ(again.first, 0) << again.second;
     EXPECT_EQ(s.count("SELECT count(*) FROM key_transition"), 1);
+    // The audit checks the chain and every head's key range.
+    auto audit = run({test::bin_dir() + "/ink-worker", "--audit", "--database-url", s.db,
+                      "--authority", kAuthority},
+                     dir + "/audit.log");
+    EXPECT_EQ(audit.first, 0) << audit.second;
   }
 }
 
