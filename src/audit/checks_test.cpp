@@ -182,14 +182,14 @@ TEST(Audit, HeadsOutsideTheirKeysRangeAndBrokenTransitionsAreFound) {
                                log.key.sign(statement), next->sign(statement)};
   };
   // The transition after the last head: every head in range.
-  auto later = core::list_keys({log.key.public_key(), next->public_key()},
-                               {transition_at(kCounts.size())}, {}, next->public_key(),
-                               log.key.public_key());
+  auto later =
+      core::list_keys({log.key.public_key(), next->public_key()}, {transition_at(kCounts.size())},
+                      {}, next->public_key(), log.key.public_key());
   Outcome fine = audit(log, 1000, {}, &later);
   EXPECT_TRUE(fine.ok) << fine.dump();
   // At interval 10: heads 10 to 12 by the old key are outside its range.
-  auto early = core::list_keys({log.key.public_key(), next->public_key()}, {transition_at(10)},
-                               {}, next->public_key(), log.key.public_key());
+  auto early = core::list_keys({log.key.public_key(), next->public_key()}, {transition_at(10)}, {},
+                               next->public_key(), log.key.public_key());
   Outcome retired = audit(log, 1000, {}, &early);
   EXPECT_FALSE(retired.ok);
   EXPECT_TRUE(retired.names("interval 10", "retired after interval 9")) << retired.dump();

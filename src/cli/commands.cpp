@@ -127,8 +127,12 @@ struct StampJob {
   std::optional<core::TsAnswer> answer;
 };
 
+// `trust`: the keys each proof is checked with before it is saved; `chain`:
+// the server's key list, saved in the proof file when it holds a key
+// transition (docs/keys.md).
 void stamp_one(StampJob& job, const StampOptions& o, const ServerUrl& url,
-               std::span<const core::PublicKey> keys, std::ostream& err) {
+               const core::KeyTrust& trust, const std::vector<core::ListedKey>& chain,
+               std::ostream& err) {
   try {
     if (!job.files.empty()) {
       auto data = data_for_files(job.files);
@@ -154,7 +158,8 @@ void stamp_one(StampJob& job, const StampOptions& o, const ServerUrl& url,
       return;
     }
     // Never save a proof that does not check out.
-    core::CheckReport report = core::check_ts_proof(answer, job.data, keys);
+    core::CheckReport report = core::check_ts_proof(answer, job.data, trust.keys());
+    if (report.passed()) core::enforce_key_range(report, trust, answer.proof->head, "signature");
     if (!report.passed()) {
       job.status = kExitInvalid;
       job.message = "the server's proof does not check out (" + report.first_failure()->name +
@@ -167,6 +172,7 @@ void stamp_one(StampJob& job, const StampOptions& o, const ServerUrl& url,
       proof.data = job.data;
       for (const auto& f : job.files) proof.files.push_back(f.filename().string());
       proof.timestamp = answer;
+      proof.keys = chain;
       auto written = write_file_atomically(job.proof_path, format_proof_file(proof));
       if (!written) throw UsageOrIoError(written.error().message);
     }
@@ -276,13 +282,26 @@ int run_stamp(const StampOptions& o, std::ostream& out, std::ostream& err) {
         throw UsageOrIoError("cannot read " + f.string() + ": not a regular file");
     }
 
-    // Trusted keys to check each proof before saving it: the pinned file, or the server's.
-    std::vector<core::PublicKey> keys;
-    if (o.key_file) {
-      keys = load_keys(*o.key_file);
-    } else {
+    // Trusted keys to check each proof before saving it: the pinned file, or
+    // the server's; later keys through the server's key chain (docs/keys.md).
+    core::KeyTrust trust;
+    std::vector<core::ListedKey> chain;
+    {
       HttpClient http(url, o.common.http(err));
-      keys = Api(http).keys();
+      Api api(http);
+      chain = api.key_listing();
+      std::vector<core::PublicKey> pinned;
+      if (o.key_file) {
+        pinned = load_keys(*o.key_file);
+      } else {
+        for (const auto& k : chain) pinned.push_back(k.public_key);
+      }
+      auto current = api.head(std::nullopt);
+      if (!current) throw UsageOrIoError("the server has no head yet");
+      trust = verification_trust(pinned, o.key_file, &http, current->head.authority, chain);
+      const bool rotated = std::any_of(chain.begin(), chain.end(),
+                                       [](const core::ListedKey& k) { return k.transition; });
+      if (!rotated) chain.clear();  // nothing to carry: the key file alone will do
     }
 
     // Each worker thread has its own connection; jobs are taken in order.
@@ -294,7 +313,7 @@ int run_stamp(const StampOptions& o, std::ostream& out, std::ostream& err) {
       threads.emplace_back([&] {
         for (size_t i; (i = next.fetch_add(1)) < jobs.size();) {
           std::ostringstream log;
-          stamp_one(jobs[i], o, url, keys, log);
+          stamp_one(jobs[i], o, url, trust, chain, log);
           std::lock_guard lock(err_mutex);
           err << log.str();
         }
@@ -460,7 +479,8 @@ int run_verify(const VerifyOptions& o, std::ostream& out, std::ostream& err) {
     // Heads signed by later keys are trusted through the chain of key
     // transitions from a pinned key, each key only in its range (docs/keys.md).
     const core::KeyTrust trust =
-        verification_trust(pinned, o.key_file, http.get(), proof_file_authority(*proof_text));
+        verification_trust(pinned, o.key_file, http.get(), proof_file_authority(*proof_text),
+                           proof_file_keys(*proof_text));
     const std::vector<core::PublicKey> keys = trust.keys();
 
     core::ProofFile proof;

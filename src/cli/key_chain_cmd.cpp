@@ -10,8 +10,10 @@ namespace ink::cli {
 
 core::KeyTrust verification_trust(const std::vector<core::PublicKey>& pinned,
                                   const std::optional<std::filesystem::path>& key_file,
-                                  HttpClient* http, const std::string& authority) {
+                                  HttpClient* http, const std::string& authority,
+                                  const std::vector<core::ListedKey>& carried) {
   std::vector<std::vector<core::ListedKey>> lists;
+  if (!carried.empty()) lists.push_back(carried);
   if (key_file) {
     auto text = read_text_file(*key_file);
     if (!text) throw UsageOrIoError(text.error().message);
@@ -52,6 +54,15 @@ std::string proof_file_authority(std::string_view proof_text) {
   if (!json || !json->is_object()) return {};
   auto it = json->find("authority");
   return it != json->end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::vector<core::ListedKey> proof_file_keys(std::string_view proof_text) {
+  auto json = core::decode_json_strict(proof_text);
+  if (!json || !json->is_object()) return {};
+  auto it = json->find("keys");
+  if (it == json->end()) return {};
+  auto listed = core::key_listing_from_json(*it);
+  return listed ? std::move(*listed) : std::vector<core::ListedKey>{};
 }
 
 }  // namespace ink::cli

@@ -131,6 +131,14 @@ TEST(Keys, RotationKeepsProofsVerifiableAndTheMonitorFollows) {
                  file + ".verify.log");
     EXPECT_EQ(v.first, 0) << v.second;
   }
+  // Offline, with only the first key pinned: a proof stamped after the
+  // rotation carries the chain; one stamped before needs none.
+  EXPECT_TRUE(parse_json(test::read_file(after + ".ink.json")).contains("keys"));
+  EXPECT_FALSE(parse_json(test::read_file(before + ".ink.json")).contains("keys"));
+  for (const auto& file : {before, after}) {
+    auto v = ink({"verify", file, "--key", dir + "/first-key.json"}, file + ".offline.log");
+    EXPECT_EQ(v.first, 0) << v.second;
+  }
   // Offline, with a key file that carries the chain (`ink key` now).
   auto chain = ink({"key", "--server", s.base}, dir + "/chain.log");
   ASSERT_EQ(chain.first, 0) << chain.second;
@@ -240,15 +248,12 @@ TEST(Keys, TheWitnessFollowsARotationAndKeepsItsState) {
   auto start_witness = [&] {
     return std::make_unique<test::Process>(
         std::vector<std::string>{test::bin_dir() + "/ink", "witness", "--server", s.base,
-                                 "--log-key", dir + "/log-key.json", "--key",
-                                 dir + "/witness.pem", "--name", "w", "--state", dir + "/state",
-                                 "--poll", "0.1"},
+                                 "--log-key", dir + "/log-key.json", "--key", dir + "/witness.pem",
+                                 "--name", "w", "--state", dir + "/state", "--poll", "0.1"},
         std::map<std::string, std::string>{}, dir + "/witness.log");
   };
   auto witness = start_witness();
-  auto newest_cosigned = [&] {
-    return s.count("SELECT coalesce(max(idx), -1) FROM cosignature");
-  };
+  auto newest_cosigned = [&] { return s.count("SELECT coalesce(max(idx), -1) FROM cosignature"); };
   ASSERT_TRUE(test::wait_until([&] { return newest_cosigned() >= 1; }, 20s))
       << test::read_file(dir + "/witness.log");
 
@@ -259,13 +264,12 @@ TEST(Keys, TheWitnessFollowsARotationAndKeepsItsState) {
   ASSERT_TRUE(test::wait_until([&] { return newest_cosigned() >= t + 2; }, 20s))
       << test::read_file(dir + "/witness.log");
   EXPECT_TRUE(witness->running()) << test::read_file(dir + "/witness.log");
-  EXPECT_NE(test::read_file(dir + "/witness.log").find("follows the pinned key"),
-            std::string::npos)
+  EXPECT_NE(test::read_file(dir + "/witness.log").find("follows the pinned key"), std::string::npos)
       << test::read_file(dir + "/witness.log");
   // Every head got its cosignature, across the rotation.
-  EXPECT_EQ(s.count("SELECT count(*) FROM cosignature WHERE idx <= " + std::to_string(t + 2)),
-            s.count("SELECT count(DISTINCT idx) FROM cosignature WHERE idx <= " +
-                    std::to_string(t + 2)));
+  EXPECT_EQ(
+      s.count("SELECT count(*) FROM cosignature WHERE idx <= " + std::to_string(t + 2)),
+      s.count("SELECT count(DISTINCT idx) FROM cosignature WHERE idx <= " + std::to_string(t + 2)));
   EXPECT_EQ(s.count("SELECT count(*) FROM interval i WHERE i.idx BETWEEN " + std::to_string(t) +
                     " AND " + std::to_string(t + 2) +
                     " AND NOT EXISTS (SELECT 1 FROM cosignature c WHERE c.idx = i.idx)"),
