@@ -377,7 +377,11 @@ UpgradeOutcome try_upgrade(const UpgradeOptions& o, HttpClient& http) {
   if (!proof->timestamp.proof)
     throw UsageOrIoError(o.proof.string() + " has no proof yet; ink verify fetches it");
   Api api(http);
-  auto [keys, key_source] = trusted_keys(o.key_file, &http);
+  auto [pinned, key_source] = trusted_keys(o.key_file, &http);
+  // The proof's head and the cosigned one may be signed by later keys (docs/keys.md).
+  const core::KeyTrust trust =
+      verification_trust(pinned, o.key_file, &http, proof->authority, proof->keys);
+  const std::vector<core::PublicKey> keys = trust.keys();
   auto list = o.witnesses_file ? load_witness_list(*o.witnesses_file) : api.witnesses();
   if (list.empty()) throw UsageOrIoError("the log lists no witnesses (GET /api/v1/witnesses)");
   const size_t quorum = quorum_of(o.quorum, list.size());

@@ -6,11 +6,13 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "cli/command_support.h"
 #include "cli/proof_io.h"
 #include "core/cosignature.h"
+#include "core/decode.h"
 #include "core/encoding.h"
 #include "core/key_trust.h"
 #include "witness/witness_check.h"
@@ -151,6 +153,19 @@ core::SigningKey load_witness_key(const std::filesystem::path& path) {
   return std::move(*key);
 }
 
+// Whether the key file is a key list whose entries after the first each
+// carry the transition from the one before (a single chain).
+bool is_one_key_chain(const std::filesystem::path& path) {
+  auto text = read_text_file(path);
+  if (!text) return false;
+  auto json = core::decode_json_strict(*text);
+  if (!json) return false;
+  auto listed = core::key_listing_from_json(*json);
+  if (!listed || listed->empty()) return false;
+  return std::all_of(listed->begin() + 1, listed->end(),
+                     [](const core::ListedKey& k) { return k.transition.has_value(); });
+}
+
 // Whether the log's key list links `pinned` to the state's key.
 bool linked_by_transitions(const ServerUrl& url, const WitnessOptions& o, std::ostream& err,
                            const core::PublicKey& pinned, const witness::WitnessState& state) {
@@ -167,9 +182,12 @@ int run_witness(const WitnessOptions& o, std::ostream& out, std::ostream& err) {
       throw UsageOrIoError("--name must be 1 to 128 bytes, as the log lists this witness");
     auto key = load_witness_key(o.key_file);
     auto log_keys = load_keys(o.log_key_file);
-    if (log_keys.size() != 1)
+    // Several keys only as one chain of key transitions (`ink key` after a
+    // rotation, docs/keys.md): the witness pins its first key and follows.
+    if (log_keys.size() != 1 && !is_one_key_chain(o.log_key_file))
       throw UsageOrIoError("--log-key " + o.log_key_file.string() + " holds " +
-                           std::to_string(log_keys.size()) + " keys; give the one to pin");
+                           std::to_string(log_keys.size()) +
+                           " keys that are not one chain of key transitions; give the one to pin");
     auto url = server_url(o.common);
     auto loaded = witness::load_state(o.state_dir);
     if (!loaded.ok()) throw UsageOrIoError(loaded.error().message);
@@ -178,7 +196,9 @@ int run_witness(const WitnessOptions& o, std::ostream& out, std::ostream& err) {
       state = std::move(**loaded);
       // A witness that followed a key transition pins the later key; the
       // --log-key file may still hold the first one.
-      if (state.log_key != log_keys[0] && !linked_by_transitions(url, o, err, log_keys[0], state))
+      const bool listed =
+          std::find(log_keys.begin(), log_keys.end(), state.log_key) != log_keys.end();
+      if (!listed && !linked_by_transitions(url, o, err, log_keys[0], state))
         throw UsageOrIoError("the state in " + o.state_dir.string() +
                              " pins another log key, not reached from --log-key by key "
                              "transitions; use a new folder");

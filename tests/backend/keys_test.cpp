@@ -275,14 +275,32 @@ TEST(Keys, TheWitnessFollowsARotationAndKeepsItsState) {
                     " AND NOT EXISTS (SELECT 1 FROM cosignature c WHERE c.idx = i.idx)"),
             0);
 
-  // Restarted with the same state and the first key's file: it carries on.
+  // Restarted with the same state and the first key's file: it carries on;
+  // and again with `ink key`'s list after the rotation (both keys, one
+  // chain), as `make up` gives its local witnesses.
+  for (bool chain_file : {false, true}) {
+    SCOPED_TRACE(chain_file ? "the chain's key file" : "the first key's file");
+    witness->signal(SIGTERM);
+    witness->wait();
+    if (chain_file) {
+      auto listed = ink({"key", "--server", s.base}, dir + "/key-after.log");
+      ASSERT_EQ(listed.first, 0) << listed.second;
+      std::ofstream(dir + "/log-key.json") << listed.second.substr(listed.second.find('['));
+    }
+    const int64_t before_restart = newest_cosigned();
+    witness = start_witness();
+    ASSERT_TRUE(test::wait_until([&] { return newest_cosigned() >= before_restart + 2; }, 20s))
+        << test::read_file(dir + "/witness.log");
+    EXPECT_TRUE(witness->running()) << test::read_file(dir + "/witness.log");
+  }
+  // A fresh witness given the chain's key file pins its first key and follows.
   witness->signal(SIGTERM);
   witness->wait();
-  const int64_t before_restart = newest_cosigned();
+  std::system(("rm -rf " + dir + "/state").c_str());
+  const int64_t before_fresh = newest_cosigned();
   witness = start_witness();
-  ASSERT_TRUE(test::wait_until([&] { return newest_cosigned() >= before_restart + 2; }, 20s))
+  ASSERT_TRUE(test::wait_until([&] { return newest_cosigned() >= before_fresh + 2; }, 20s))
       << test::read_file(dir + "/witness.log");
-  EXPECT_TRUE(witness->running()) << test::read_file(dir + "/witness.log");
 }
 
 // kill -9 of the worker in the middle of a rotation, at both sides of the COMMIT.
