@@ -11,6 +11,7 @@
 #include "core/json_write.h"
 #include "core/protocol.h"
 #include "ops/common_metrics.h"
+#include "store/key_store.h"
 #include "store/schema.h"
 #include "store/worker_lease.h"
 #include "worker/key_rotation.h"
@@ -217,6 +218,14 @@ void Worker::ensure_connection() {
   if (auto next = read_next_key(config_.key_path)) sequencer_->set_next_key(*next);
   sequencer_->load();
   if (sequencer_->key().public_key() != key_.public_key()) finish_rotation();
+  if (auto newest = store::KeyStore(conn_).newest_head_key();
+      newest && *newest != key_.public_key()) {
+    spdlog::warn(
+        "signing with key {} although the newest head is signed by key {}, without a key "
+        "transition: monitors and witnesses will report an unknown key; rotate with "
+        "ink-worker --rotate-key instead (docs/keys.md)",
+        key_.key_id(), core::key_id(*newest));
+  }
   const auto& tip = sequencer_->tip();
   if (tip) {
     metrics_.newest_index = static_cast<int64_t>(tip->index);
