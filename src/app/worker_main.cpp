@@ -10,6 +10,7 @@
 #include "audit/audit.h"
 #include "ops/logging.h"
 #include "worker/key_file.h"
+#include "worker/key_rotation.h"
 #include "worker/worker.h"
 
 namespace {
@@ -22,12 +23,29 @@ int main(int argc, char** argv) {
   std::string log_level = "info";
   std::string log_format = "text";
   bool audit = false;
+  std::string rotate_key;
+  double rotate_wait = 60;
+  std::string revoke_key;
+  uint64_t revoke_after = 0;
   CLI::App app{
       "unchanging.ink worker: sequences timestamps into intervals and signs main tree heads"};
   app.add_flag("--audit", audit,
                "check everything stored in the database instead of running (read-only; exit 0: "
                "all holds, 1: something does not, 2: cannot audit); uses --database-url, "
                "--authority and --retention-hours");
+  app.add_option("--rotate-key", rotate_key,
+                 "rotate the signing key to this PEM key (docs/keys.md): installs it as the next "
+                 "key beside --key and waits until the running worker has signed its first head "
+                 "with it and the transition statement (exit 0: rotated, 1: refused, 3: no worker "
+                 "took it in time)");
+  app.add_option("--rotate-wait", rotate_wait, "seconds --rotate-key waits for the worker")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  auto* revoke = app.add_option("--revoke-key", revoke_key,
+                                "record, signed by the active key (--key), that heads after "
+                                "--after signed by this retired key id are not to be trusted");
+  app.add_option("--after", revoke_after, "the last interval the revoked key is trusted for")
+      ->needs(revoke);
   app.add_option("--database-url", config.database_url, "PostgreSQL URL")
       ->envname("DATABASE_URL")
       ->required();
@@ -84,6 +102,16 @@ int main(int argc, char** argv) {
     audit_config.authority = config.authority;
     audit_config.retention_hours = config.retention_hours;
     return ink::audit::run_audit(audit_config, std::cout);
+  }
+
+  if (!rotate_key.empty())
+    return ink::worker::rotate_key_command(config, rotate_key, rotate_wait, std::cout, std::cerr);
+  if (!revoke_key.empty()) {
+    if (app.count("--after") == 0) {
+      std::cerr << "ink-worker --revoke-key needs --after INDEX\n";
+      return 1;
+    }
+    return ink::worker::revoke_key_command(config, revoke_key, revoke_after, std::cout, std::cerr);
   }
 
   ink::ops::configure_logging("ink-worker", log_level, log_format);

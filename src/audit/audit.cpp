@@ -6,6 +6,7 @@
 #include "audit/checks.h"
 #include "core/clock.h"
 #include "store/audit_store.h"
+#include "store/key_store.h"
 #include "store/schema.h"
 
 namespace ink::audit {
@@ -95,6 +96,7 @@ int run_audit(const AuditConfig& config, std::ostream& out) {
     out << "ink audit of database " << database << ", authority " << config.authority
         << ", snapshot at " << core::format_clock(now) << "\n";
     auditor->check_keys(db.keys());
+    auditor->check_key_chain(store::KeyStore(conn).listing());
     check_everything(db, *auditor, config);
     unsequenced = db.count_unsequenced(auditor->newest_clock());
     db.end_snapshot();

@@ -102,6 +102,15 @@ void Auditor::check_keys(std::span<const store::AuditKey> keys) {
   }
 }
 
+void Auditor::check_key_chain(const std::vector<core::ListedKey>& listing) {
+  auto chains = core::key_chains(listing, options_.authority);
+  if (!chains) {
+    report("key_transition", chains.error().message);
+    return;
+  }
+  chains_ = std::move(*chains);
+}
+
 std::vector<core::NodeId> Auditor::check_intervals(std::span<const store::AuditInterval> rows) {
   expected_nodes_.clear();
   for (const auto& row : rows) check_interval(row);
@@ -193,6 +202,14 @@ void Auditor::check_interval(const store::AuditInterval& row) {
                                 sig))
       report(where, "the signature does not verify with key " + row.key_id + " for authority " +
                         options_.authority);
+  }
+  for (const core::KeyChain& chain : chains_) {
+    if (!chain.find(row.key_id)) continue;
+    // A revoked key's later heads were signed in its range, before the
+    // operator revoked it: what verifiers refuse, not damage to the store.
+    core::HeadKeyCheck in_range = chain.check_head_key(i, row.key_id);
+    if (!in_range.valid() && in_range.verdict != core::KeyVerdict::kRevoked)
+      report(where, in_range.message);
   }
 
   next_idx_ = i + 1;

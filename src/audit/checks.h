@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "core/compact_range.h"
+#include "core/key_listing.h"
 #include "core/proof_plan.h"
 #include "core/sign.h"
 #include "store/audit_store.h"
@@ -71,6 +72,9 @@ class Auditor {
   explicit Auditor(AuditOptions options);
 
   void check_keys(std::span<const store::AuditKey> keys);
+  // The key chain (docs/keys.md): every transition and revocation must hold,
+  // and from then on every head is checked to lie in its key's range.
+  void check_key_chain(const std::vector<core::ListedKey>& listing);
 
   // Chain, ihash, main tree, stored proofs and signatures of the next
   // intervals (idx order, continuing the previous call). Returns the ids of
@@ -108,6 +112,7 @@ class Auditor {
   AuditOptions options_;
   core::Hasher hasher_;
   std::vector<std::pair<std::string, core::PublicKey>> keys_;
+  std::vector<core::KeyChain> chains_;
   // Main tree.
   uint64_t next_idx_ = 0;
   bool main_tree_ok_ = true;  // false past a gap: the tree cannot be recomputed

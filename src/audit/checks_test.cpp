@@ -26,6 +26,7 @@ struct Log {
   std::vector<store::AuditTs> ts;
   std::vector<store::AuditLevel> levels;
   std::vector<store::AuditNode> nodes;
+  core::SigningKey key;  // the key that signed every head
 };
 
 std::string raw(const std::vector<core::Hash>& hashes) {
@@ -40,6 +41,7 @@ Log make_log(const std::vector<int>& counts, uint32_t seed = 1) {
   auto key = core::SigningKey::generate();
   EXPECT_TRUE(key.ok());
   Log log;
+  log.key = *key;
   log.keys.push_back(
       {key->key_id(), std::string(reinterpret_cast<const char*>(key->public_key().data()), 32)});
   core::Hasher hasher;
@@ -113,13 +115,15 @@ struct Outcome {
 };
 
 // Feeds the log to an Auditor as audit.cpp does, `window` intervals at a time.
-Outcome audit(const Log& log, size_t window = 1000, std::optional<int64_t> cutoff = {}) {
+Outcome audit(const Log& log, size_t window = 1000, std::optional<int64_t> cutoff = {},
+              const std::vector<core::ListedKey>* key_listing = nullptr) {
   AuditOptions options;
   options.authority = kAuthority;
   options.cutoff_us = cutoff;
   options.keep_findings = 100;
   Auditor auditor(options);
   auditor.check_keys(log.keys);
+  if (key_listing) auditor.check_key_chain(*key_listing);
   std::optional<int64_t> lower;
   for (size_t begin = 0; begin < log.intervals.size(); begin += window) {
     std::span<const store::AuditInterval> rows(log.intervals.data() + begin,
@@ -163,6 +167,39 @@ TEST(Audit, AHealthyLogPasses) {
     EXPECT_EQ(out.tally.trees_from_ts, 10u);  // the intervals with ts
     EXPECT_EQ(out.tally.mth_nodes, log.nodes.size());
   }
+}
+
+// The key chain (docs/keys.md): heads signed by the log's key after it handed
+// over to another key are found, and so is a transition that does not hold.
+TEST(Audit, HeadsOutsideTheirKeysRangeAndBrokenTransitionsAreFound) {
+  Log log = make_log(kCounts);
+  auto next = core::SigningKey::generate();
+  ASSERT_TRUE(next.ok());
+  auto transition_at = [&](uint64_t interval) {
+    core::Bytes statement =
+        core::key_transition_statement(kAuthority, interval, next->public_key());
+    return core::KeyTransition{interval, log.key.public_key(), next->public_key(),
+                               log.key.sign(statement), next->sign(statement)};
+  };
+  // The transition after the last head: every head in range.
+  auto later =
+      core::list_keys({log.key.public_key(), next->public_key()}, {transition_at(kCounts.size())},
+                      {}, next->public_key(), log.key.public_key());
+  Outcome fine = audit(log, 1000, {}, &later);
+  EXPECT_TRUE(fine.ok) << fine.dump();
+  // At interval 10: heads 10 to 12 by the old key are outside its range.
+  auto early = core::list_keys({log.key.public_key(), next->public_key()}, {transition_at(10)}, {},
+                               next->public_key(), log.key.public_key());
+  Outcome retired = audit(log, 1000, {}, &early);
+  EXPECT_FALSE(retired.ok);
+  EXPECT_TRUE(retired.names("interval 10", "retired after interval 9")) << retired.dump();
+  EXPECT_TRUE(retired.names("interval 12", "retired after interval 9")) << retired.dump();
+  EXPECT_FALSE(retired.names("interval 9")) << retired.dump();
+  // A countersignature that does not hold.
+  auto broken = later;
+  broken[1].transition->countersignature[0] ^= 1;
+  Outcome bad = audit(log, 1000, {}, &broken);
+  EXPECT_TRUE(bad.names("key_transition", "countersignature")) << bad.dump();
 }
 
 TEST(Audit, AChangedTsHashIsFoundAtTheTs) {

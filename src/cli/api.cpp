@@ -62,6 +62,15 @@ std::vector<core::PublicKey> Api::keys(Json* raw) {
   return std::move(*keys);
 }
 
+std::vector<core::ListedKey> Api::key_listing(Json* raw) {
+  Json j = get_json("/api/v1/keys");
+  auto keys = core::key_listing_from_json(j);
+  if (!keys) throw MalformedAnswer("/api/v1/keys: " + keys.error().message, j.dump());
+  if (keys->empty()) throw MalformedAnswer("/api/v1/keys: the server publishes no keys", j.dump());
+  if (raw) *raw = std::move(j);
+  return std::move(*keys);
+}
+
 std::optional<FetchedHead> Api::head(std::optional<uint64_t> index) {
   const std::string target =
       "/api/v1/mth/" + (index ? std::to_string(*index) : std::string("current"));

@@ -10,6 +10,7 @@
 
 #include "cli/http.h"
 #include "core/cosigned.h"
+#include "core/key_listing.h"
 #include "core/protocol.h"
 
 namespace ink::cli {
@@ -47,6 +48,9 @@ class Api {
 
   // GET /api/v1/keys. Throws ApiError, MalformedAnswer, NetworkError.
   std::vector<core::PublicKey> keys(core::Json* raw = nullptr);
+  // GET /api/v1/keys with the key chain (docs/keys.md; a server without it
+  // lists keys only). Throws as keys().
+  std::vector<core::ListedKey> key_listing(core::Json* raw = nullptr);
   // GET /api/v1/mth/current or /api/v1/mth/<i>. nullopt for 404 on an index.
   std::optional<FetchedHead> head(std::optional<uint64_t> index);
   // GET /api/v1/mth/<y>/from/<x>.

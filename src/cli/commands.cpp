@@ -10,6 +10,7 @@
 #include "cli/api.h"
 #include "cli/cli.h"
 #include "cli/command_support.h"
+#include "cli/key_chain_cmd.h"
 #include "cli/proof_check.h"
 #include "cli/proof_io.h"
 #include "cli/rfc3161_cmd.h"
@@ -126,8 +127,12 @@ struct StampJob {
   std::optional<core::TsAnswer> answer;
 };
 
+// `trust`: the keys each proof is checked with before it is saved; `chain`:
+// the server's key list, saved in the proof file when it holds a key
+// transition (docs/keys.md).
 void stamp_one(StampJob& job, const StampOptions& o, const ServerUrl& url,
-               std::span<const core::PublicKey> keys, std::ostream& err) {
+               const core::KeyTrust& trust, const std::vector<core::ListedKey>& chain,
+               std::ostream& err) {
   try {
     if (!job.files.empty()) {
       auto data = data_for_files(job.files);
@@ -153,7 +158,8 @@ void stamp_one(StampJob& job, const StampOptions& o, const ServerUrl& url,
       return;
     }
     // Never save a proof that does not check out.
-    core::CheckReport report = core::check_ts_proof(answer, job.data, keys);
+    core::CheckReport report = core::check_ts_proof(answer, job.data, trust.keys());
+    if (report.passed()) core::enforce_key_range(report, trust, answer.proof->head, "signature");
     if (!report.passed()) {
       job.status = kExitInvalid;
       job.message = "the server's proof does not check out (" + report.first_failure()->name +
@@ -166,6 +172,7 @@ void stamp_one(StampJob& job, const StampOptions& o, const ServerUrl& url,
       proof.data = job.data;
       for (const auto& f : job.files) proof.files.push_back(f.filename().string());
       proof.timestamp = answer;
+      proof.keys = chain;
       auto written = write_file_atomically(job.proof_path, format_proof_file(proof));
       if (!written) throw UsageOrIoError(written.error().message);
     }
@@ -275,13 +282,26 @@ int run_stamp(const StampOptions& o, std::ostream& out, std::ostream& err) {
         throw UsageOrIoError("cannot read " + f.string() + ": not a regular file");
     }
 
-    // Trusted keys to check each proof before saving it: the pinned file, or the server's.
-    std::vector<core::PublicKey> keys;
-    if (o.key_file) {
-      keys = load_keys(*o.key_file);
-    } else {
+    // Trusted keys to check each proof before saving it: the pinned file, or
+    // the server's; later keys through the server's key chain (docs/keys.md).
+    core::KeyTrust trust;
+    std::vector<core::ListedKey> chain;
+    {
       HttpClient http(url, o.common.http(err));
-      keys = Api(http).keys();
+      Api api(http);
+      chain = api.key_listing();
+      std::vector<core::PublicKey> pinned;
+      if (o.key_file) {
+        pinned = load_keys(*o.key_file);
+      } else {
+        for (const auto& k : chain) pinned.push_back(k.public_key);
+      }
+      auto current = api.head(std::nullopt);
+      if (!current) throw UsageOrIoError("the server has no head yet");
+      trust = verification_trust(pinned, o.key_file, &http, current->head.authority, chain);
+      const bool rotated = std::any_of(chain.begin(), chain.end(),
+                                       [](const core::ListedKey& k) { return k.transition; });
+      if (!rotated) chain.clear();  // nothing to carry: the key file alone will do
     }
 
     // Each worker thread has its own connection; jobs are taken in order.
@@ -293,7 +313,7 @@ int run_stamp(const StampOptions& o, std::ostream& out, std::ostream& err) {
       threads.emplace_back([&] {
         for (size_t i; (i = next.fetch_add(1)) < jobs.size();) {
           std::ostringstream log;
-          stamp_one(jobs[i], o, url, keys, log);
+          stamp_one(jobs[i], o, url, trust, chain, log);
           std::lock_guard lock(err_mutex);
           err << log.str();
         }
@@ -357,7 +377,11 @@ UpgradeOutcome try_upgrade(const UpgradeOptions& o, HttpClient& http) {
   if (!proof->timestamp.proof)
     throw UsageOrIoError(o.proof.string() + " has no proof yet; ink verify fetches it");
   Api api(http);
-  auto [keys, key_source] = trusted_keys(o.key_file, &http);
+  auto [pinned, key_source] = trusted_keys(o.key_file, &http);
+  // The proof's head and the cosigned one may be signed by later keys (docs/keys.md).
+  const core::KeyTrust trust =
+      verification_trust(pinned, o.key_file, &http, proof->authority, proof->keys);
+  const std::vector<core::PublicKey> keys = trust.keys();
   auto list = o.witnesses_file ? load_witness_list(*o.witnesses_file) : api.witnesses();
   if (list.empty()) throw UsageOrIoError("the log lists no witnesses (GET /api/v1/witnesses)");
   const size_t quorum = quorum_of(o.quorum, list.size());
@@ -455,12 +479,20 @@ int run_verify(const VerifyOptions& o, std::ostream& out, std::ostream& err) {
     const bool use_server = o.server_given || !o.key_file;
     std::unique_ptr<HttpClient> http;
     if (use_server) http = std::make_unique<HttpClient>(server_url(o.common), o.common.http(err));
-    auto [keys, key_source] = trusted_keys(o.key_file, http.get());
+    auto [pinned, key_source] = trusted_keys(o.key_file, http.get());
+    // Heads signed by later keys are trusted through the chain of key
+    // transitions from a pinned key, each key only in its range (docs/keys.md).
+    const core::KeyTrust trust =
+        verification_trust(pinned, o.key_file, http.get(), proof_file_authority(*proof_text),
+                           proof_file_keys(*proof_text));
+    const std::vector<core::PublicKey> keys = trust.keys();
 
     core::ProofFile proof;
     core::CheckReport report = check_proof_file(*proof_text, data, what, keys, &proof);
+    if (report.passed())
+      core::enforce_key_range(report, trust, proof.timestamp.proof->head, "signature");
     if (report.passed() && use_server)
-      check_against_server(report, proof.timestamp.proof->head, *http, keys);
+      check_against_server(report, proof.timestamp.proof->head, *http, trust);
     if (report.passed() && o.witnesses_file)
       report.steps.push_back(witnessed_step(proof, keys, *o.witnesses_file, o.quorum, http.get()));
 
@@ -502,7 +534,10 @@ int run_head(const ServerOptions& o, std::optional<uint64_t> index,
     auto fetched = api.head(index);
     if (!fetched) throw UsageOrIoError("the server has no head " + std::to_string(*index) + " yet");
     const core::SignedHead& h = fetched->head;
-    core::CheckReport report = core::check_head(h, keys);
+    // Through the server's key chain from the trusted keys (docs/keys.md).
+    const core::KeyTrust trust = verification_trust(keys, key_file, &http, h.authority);
+    core::CheckReport report = core::check_head(h, trust.keys());
+    core::enforce_key_range(report, trust, h, "signature");
     if (o.json) {
       out << fetched->raw.dump(2) << "\n";
     } else {

@@ -12,6 +12,7 @@
 #include "core/compact_string.h"
 #include "core/encoding.h"
 #include "core/json_write.h"
+#include "core/key_trust.h"
 #include "core/verify.h"
 
 namespace ink::cli {
@@ -61,6 +62,7 @@ class Monitor {
   }
 
   void append(const FetchedHead& h) {
+    follow_key(h);
     if (auto f = log_.append(h.head, h.raw)) throw Misbehaviour{std::move(*f)};
     ++new_heads_;
     if (o_.common.json) {
@@ -76,6 +78,49 @@ class Monitor {
            << core::format_compact(
                   core::CompactHead{h.head.authority, h.head.interval.index, h.head.mth})
            << "  closed " << h.head.interval.timestamp << std::endl;
+    }
+  }
+
+  // Keys (docs/keys.md): a head signed by a key not pinned yet is accepted
+  // only when the server's key list links that key to a pinned one by valid
+  // transitions; otherwise log_.append finds "unknown-key". And a head signed
+  // by a trusted key outside its range (retired, revoked) is misbehaviour.
+  void follow_key(const FetchedHead& h) {
+    const core::SignedHead& head = h.head;
+    auto pinned = [&] {
+      return std::any_of(log_.keys().begin(), log_.keys().end(),
+                         [&](const core::PublicKey& k) { return core::key_id(k) == head.key; });
+    };
+    if (!trust_ || !pinned()) refresh_trust(head.authority);
+    if (!trust_) return;
+    if (!pinned()) {
+      const core::KeyChain* chain = trust_->chain_of(head.key);
+      if (!chain) return;  // no transition from a pinned key: log_.append reports it
+      const core::ChainKey* k = chain->find(head.key);
+      log_.add_key(k->public_key);
+      note("key " + head.key +
+           " follows the pinned key(s) by a checked key transition (signs from " +
+           std::to_string(k->first_interval) + "); trusting it from now on");
+    }
+    if (auto why = trust_->refusal(head.interval.index, head.key)) {
+      throw Misbehaviour{Finding{"key-range",
+                                 "Head " + std::to_string(head.interval.index) + ": " + *why + ".",
+                                 Json{{"received", h.raw}, {"keys", keys_raw_}}}};
+    }
+  }
+
+  void refresh_trust(const std::string& authority) {
+    try {
+      std::vector<core::ListedKey> listed = api_.key_listing(&keys_raw_);
+      auto trust = core::make_key_trust(log_.keys(), {listed}, authority);
+      if (!trust) {
+        throw Misbehaviour{Finding{"bad-key-transition",
+                                   "The server's key list does not hold: " + trust.error().message,
+                                   Json{{"keys", keys_raw_}}}};
+      }
+      trust_ = std::move(*trust);
+    } catch (const MalformedAnswer& e) {
+      throw Misbehaviour{log_.malformed("/api/v1/keys", e.what(), e.body())};
     }
   }
 
@@ -199,6 +244,8 @@ class Monitor {
   std::ostream& out_;
   std::ostream& err_;
   uint64_t new_heads_ = 0;
+  std::optional<core::KeyTrust> trust_;  // the server's key chains, from the pinned keys
+  Json keys_raw_;                        // the key list they came from, for evidence
 };
 
 }  // namespace

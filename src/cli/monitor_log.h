@@ -15,6 +15,7 @@
 // how many of them are confirmed, so a crash between the two loses nothing
 // but the unconfirmed tail. Not thread safe.
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -63,6 +64,11 @@ class MonitorLog {
   // Pins the server and the keys on first use; authority may be "" (taken
   // from the first head).
   void pin(std::string server, std::string authority, std::vector<core::PublicKey> keys);
+  // Trusts one more key from now on (a key reached by a checked key
+  // transition, docs/keys.md); kept by the next flush().
+  void add_key(const core::PublicKey& key) {
+    if (std::find(keys_.begin(), keys_.end(), key) == keys_.end()) keys_.push_back(key);
+  }
 
   uint64_t size() const { return records_.size(); }  // heads 0..size-1 are known
   const HeadRecord& record(uint64_t index) const { return records_.at(index); }

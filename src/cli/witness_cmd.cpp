@@ -6,12 +6,15 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "cli/command_support.h"
 #include "cli/proof_io.h"
 #include "core/cosignature.h"
+#include "core/decode.h"
 #include "core/encoding.h"
+#include "core/key_trust.h"
 #include "witness/witness_check.h"
 #include "witness/witness_state.h"
 
@@ -57,8 +60,35 @@ class Witness {
   bool done() const { return o_.count > 0 && cosigned_ >= o_.count; }
 
  private:
+  // A head signed by another key than the one pinned (docs/keys.md): the
+  // witness pins the new key only when the log's key list links it to the
+  // pinned one by valid key transitions and the head is in the new key's
+  // range; otherwise check_head_to_cosign refuses the head ("wrong-key").
+  void follow_log_key(const FetchedHead& h) {
+    std::vector<core::ListedKey> listed;
+    try {
+      listed = api_.key_listing();
+    } catch (const MalformedAnswer&) {
+      return;
+    }
+    auto trust = core::make_key_trust({state_.log_key}, {listed}, h.head.authority);
+    if (!trust) return;
+    const core::KeyChain* chain = trust->chain_of(h.head.key);
+    if (!chain || trust->refusal(h.head.interval.index, h.head.key)) return;
+    const core::ChainKey* next = chain->find(h.head.key);
+    const core::ChainKey* pinned = chain->find(core::key_id(state_.log_key));
+    if (!pinned || next->first_interval <= pinned->first_interval) return;  // forwards only
+    state_.log_key = next->public_key;
+    auto saved = witness::save_state(o_.state_dir, state_);
+    if (!saved.ok()) throw UsageOrIoError(saved.error().message);
+    err_ << "ink witness: the log's key " << h.head.key
+         << " follows the pinned key by a checked key transition (signs from "
+         << next->first_interval << "); pinned it" << std::endl;
+  }
+
   void consider(const FetchedHead& h) {
     const uint64_t i = h.head.interval.index;
+    if (h.head.key != core::key_id(state_.log_key)) follow_log_key(h);
     std::optional<core::ConsistencyProof> proof;
     if (state_.cosigned && i > state_.cosigned->index)
       proof = api_.consistency(state_.cosigned->index, i);
@@ -123,6 +153,27 @@ core::SigningKey load_witness_key(const std::filesystem::path& path) {
   return std::move(*key);
 }
 
+// Whether the key file is a key list whose entries after the first each
+// carry the transition from the one before (a single chain).
+bool is_one_key_chain(const std::filesystem::path& path) {
+  auto text = read_text_file(path);
+  if (!text) return false;
+  auto json = core::decode_json_strict(*text);
+  if (!json) return false;
+  auto listed = core::key_listing_from_json(*json);
+  if (!listed || listed->empty()) return false;
+  return std::all_of(listed->begin() + 1, listed->end(),
+                     [](const core::ListedKey& k) { return k.transition.has_value(); });
+}
+
+// Whether the log's key list links `pinned` to the state's key.
+bool linked_by_transitions(const ServerUrl& url, const WitnessOptions& o, std::ostream& err,
+                           const core::PublicKey& pinned, const witness::WitnessState& state) {
+  HttpClient http(url, o.common.http(err));
+  auto trust = core::make_key_trust({pinned}, {Api(http).key_listing()}, state.authority);
+  return trust.ok() && trust->chain_of(core::key_id(state.log_key)) != nullptr;
+}
+
 }  // namespace
 
 int run_witness(const WitnessOptions& o, std::ostream& out, std::ostream& err) {
@@ -131,16 +182,27 @@ int run_witness(const WitnessOptions& o, std::ostream& out, std::ostream& err) {
       throw UsageOrIoError("--name must be 1 to 128 bytes, as the log lists this witness");
     auto key = load_witness_key(o.key_file);
     auto log_keys = load_keys(o.log_key_file);
-    if (log_keys.size() != 1)
+    // Several keys only as one chain of key transitions (`ink key` after a
+    // rotation, docs/keys.md): the witness pins its first key and follows.
+    if (log_keys.size() != 1 && !is_one_key_chain(o.log_key_file))
       throw UsageOrIoError("--log-key " + o.log_key_file.string() + " holds " +
-                           std::to_string(log_keys.size()) + " keys; give the one to pin");
+                           std::to_string(log_keys.size()) +
+                           " keys that are not one chain of key transitions; give the one to pin");
     auto url = server_url(o.common);
     auto loaded = witness::load_state(o.state_dir);
     if (!loaded.ok()) throw UsageOrIoError(loaded.error().message);
     witness::WitnessState state;
     if (loaded->has_value()) {
       state = std::move(**loaded);
-      if (state.log_key != log_keys[0] || state.name != o.name || state.witness_key != key.key_id())
+      // A witness that followed a key transition pins the later key; the
+      // --log-key file may still hold the first one.
+      const bool listed =
+          std::find(log_keys.begin(), log_keys.end(), state.log_key) != log_keys.end();
+      if (!listed && !linked_by_transitions(url, o, err, log_keys[0], state))
+        throw UsageOrIoError("the state in " + o.state_dir.string() +
+                             " pins another log key, not reached from --log-key by key "
+                             "transitions; use a new folder");
+      if (state.name != o.name || state.witness_key != key.key_id())
         throw UsageOrIoError("the state in " + o.state_dir.string() +
                              " belongs to another log key, name or witness key; use a new folder");
     } else {

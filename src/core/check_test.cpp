@@ -105,7 +105,7 @@ TEST(Check, ValidProofPassesEveryStep) {
 
 TEST(Check, ValidProofPassesAfterTheWire) {
   Fixture f;
-  const Json doc = to_json(ProofFile{"example.org", f.data, {"a.txt"}, f.answer, std::nullopt});
+  const Json doc = to_json(ProofFile{"example.org", f.data, {"a.txt"}, f.answer, std::nullopt, {}});
   auto via_json = decode_json_strict(to_wire_json(doc).dump());
   auto via_cbor = decode_cbor_strict(cbor_encode(doc));
   ASSERT_TRUE(via_json && via_cbor);

@@ -17,6 +17,7 @@ Json to_json(const ProofFile& v) {
          {"files", v.files},
          {"timestamp", to_json(v.timestamp)}};
   if (v.witnessed) j["witnessed"] = to_json(*v.witnessed);
+  if (!v.keys.empty()) j["keys"] = key_listing_json(v.keys);
   return j;
 }
 
@@ -53,6 +54,13 @@ Result<ProofFile> proof_file_from_json(const Json& j) {
       v.witnessed = std::move(*parsed);
     else
       r.adopt(parsed.error());
+  }
+  if (const Json* k = r.get("keys", /*optional=*/true); r.ok() && k && !k->is_null()) {
+    auto parsed = key_listing_from_json(*k);
+    if (parsed)
+      v.keys = std::move(*parsed);
+    else
+      r.fail("keys", parsed.error().message);
   }
   if (!r.ok()) return r.error();
   return v;

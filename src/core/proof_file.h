@@ -8,6 +8,7 @@
 
 #include "core/cbor.h"
 #include "core/cosigned.h"
+#include "core/key_listing.h"
 #include "core/protocol.h"
 #include "core/result.h"
 
@@ -22,6 +23,11 @@ struct ProofFile {
   // witnesses' cosignatures and the consistency proof to it, for
   // `ink verify --witnesses` without the network. Older readers ignore it.
   std::optional<WitnessedHead> witnessed;
+  // Optional (docs/keys.md): the log's keys as GET /api/v1/keys listed them
+  // when the proof was saved, with the key transitions, so that a verifier
+  // who pinned an earlier key reaches the head's key without the network.
+  // Empty: absent. Older readers ignore it.
+  std::vector<ListedKey> keys;
 };
 
 Json to_json(const ProofFile& v);

@@ -201,7 +201,7 @@ TEST(ProtocolJson, RoundTripsEveryObject) {
     expect_same(*ts_answer_from_json(j), pending);
   }
 
-  const ProofFile file{"example.org", "sha512:00", {"a.txt", "b.txt"}, answer, std::nullopt};
+  const ProofFile file{"example.org", "sha512:00", {"a.txt", "b.txt"}, answer, std::nullopt, {}};
   for (const Json& j : through_the_wire(to_json(file))) {
     auto parsed = proof_file_from_json(j);
     ASSERT_TRUE(parsed) << parsed.error().message;
@@ -333,7 +333,7 @@ TEST(ProtocolJson, RejectsWrongTypesWithFieldNames) {
       "inclusion.nodes[0]");
 
   const Json file = to_wire_json(
-      to_json(ProofFile{"example.org", "sha512:00", {}, sample_answer(), std::nullopt}));
+      to_json(ProofFile{"example.org", "sha512:00", {}, sample_answer(), std::nullopt, {}}));
   const auto parse_file = [](const Json& d) { return proof_file_from_json(d); };
   expect_rejected(
       parse_file, file, [](Json& d) { d["format"] = "other"; }, "format");

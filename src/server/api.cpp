@@ -78,7 +78,6 @@ Api::Api(Parts parts) : p_(std::move(parts)) {
             });
   add_route("POST", "/v1/ts", "ts_create", bind(&Api::create_ts));
   add_route("GET", "/v1/ts/{}", "ts_read", bind(&Api::read_ts));
-  add_route("GET", "/v1/keys", "keys", bind(&Api::keys));
   add_route(
       "GET", "/v1/mth/live", "mth_live",
       [](const Request&, const RouteArgs&) -> awaitable<Response> {
@@ -353,16 +352,6 @@ awaitable<Response> Api::main_proof(const Request& req, const RouteArgs& args, b
   }
   auto r = document(doc, format, "");
   r.headers.emplace_back("Cache-Control", kImmutable);
-  co_return r;
-}
-
-awaitable<Response> Api::keys(const Request& req, const RouteArgs&) {
-  auto format = negotiate_or_406(req.accept, Format::kJson);
-  auto stored = co_await p_.store.keys();
-  std::vector<core::PublicKey> keys;
-  for (auto& k : stored) keys.push_back(k.public_key);
-  auto r = document(core::keys_json(keys), format, "");
-  r.headers.emplace_back("Cache-Control", "public, max-age=60");
   co_return r;
 }
 

@@ -102,7 +102,6 @@ class Api {
   asio::awaitable<Response> read_ts(const Request& r, const RouteArgs& args);
   asio::awaitable<Response> head(const Request& r, const RouteArgs& args);
   asio::awaitable<Response> main_proof(const Request& r, const RouteArgs& args, bool inclusion);
-  asio::awaitable<Response> keys(const Request& r, const RouteArgs& args);
   asio::awaitable<Response> ready();
   asio::awaitable<std::optional<FoundProof>> stored_proof(const std::string& id);
   asio::awaitable<std::optional<FoundProof>> wait_for_proof(const std::string& id, int64_t ts_us);

@@ -18,6 +18,7 @@
 #include "pubsub/hub.h"
 #include "pubsub/subscriber.h"
 #include "server/api.h"
+#include "server/key_routes.h"
 #include "server/rfc3161_routes.h"
 #include "server/server.h"
 #include "server/witness_routes.h"
@@ -136,6 +137,8 @@ int run_backend(const Config& config) {
                      [&subscriber] { return subscriber.connected(); },
                      [&clock] { return clock.refusal(); }, [&clock] { return clock.problem(); }});
   if (tsa) add_rfc3161_routes(api, *tsa, *batcher);
+  store::KeyListingStore key_listing(pool);
+  add_key_routes(api, key_listing);
   store::CosignatureStore cosignatures(pool);
   add_witness_metrics(io.get_executor(), witnesses, cosignatures, *feed, metrics,
                       std::chrono::seconds(5));

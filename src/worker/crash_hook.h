@@ -12,6 +12,10 @@
 //                  checked (its row locked), COMMIT not sent
 //   after-commit   committed, not yet announced on Redis
 //   after-publish  announced on Redis, not yet marked announced in PostgreSQL
+// And in an interval that rotates the key (docs/keys.md):
+//   rotation-before-commit  the transition and the new key's first head
+//                           written, COMMIT not sent (after before-commit)
+//   rotation-after-commit   committed, the key files not swapped yet
 // Unset (the normal case): no effect.
 
 #include <string>

@@ -28,6 +28,8 @@ core::SigningKey read_key(const std::string& path) {
 
 }  // namespace
 
+core::SigningKey read_key_file(const std::string& path) { return read_key(path); }
+
 LoadedKey load_or_create_key(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;

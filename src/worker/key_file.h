@@ -18,4 +18,7 @@ struct LoadedKey {
 // the path in the message when the file cannot be read, parsed or written.
 LoadedKey load_or_create_key(const std::string& path);
 
+// Reads the key at `path` (which must exist); throws std::runtime_error as above.
+core::SigningKey read_key_file(const std::string& path);
+
 }  // namespace ink::worker

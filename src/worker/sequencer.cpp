@@ -1,16 +1,19 @@
 #include "worker/sequencer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <stdexcept>
 
 #include "core/clock.h"
 #include "core/interval_tree.h"
+#include "core/key_chain.h"
 #include "core/node_reader.h"
 #include "core/overlay_reader.h"
 #include "core/proof_plan.h"
 #include "core/protocol.h"
 #include "core/record_hash.h"
+#include "store/key_store.h"
 #include "store/node_reader.h"
 
 namespace ink::worker {
@@ -46,6 +49,39 @@ Sequencer::Sequencer(store::sync::PgConnection& conn, core::SigningKey key, std:
 
 void Sequencer::load() {
   loaded_ = false;
+  store::KeyStore keys(conn_);
+  const std::vector<core::KeyTransition> transitions = keys.transitions();
+  auto handed_over = [&transitions](const core::PublicKey& k) {
+    return std::find_if(transitions.begin(), transitions.end(),
+                        [&k](const core::KeyTransition& t) { return t.old_key == k; });
+  };
+  if (auto t = handed_over(key_.public_key()); t != transitions.end()) {
+    if (next_key_ && next_key_->public_key() == transitions.back().new_key) {
+      key_ = *next_key_;  // the rotation committed; its key files were not swapped yet
+      next_key_.reset();
+    } else {
+      throw KeyNotActive("signing key " + key_.key_id() + " was retired after interval " +
+                         std::to_string(t->interval - 1) + " (key " + core::key_id(t->new_key) +
+                         " signs from " + std::to_string(t->interval) +
+                         "); give the worker the active key (docs/keys.md)");
+    }
+  }
+  for (const core::KeyRevocation& r : keys.revocations()) {
+    if (r.key == key_.public_key())
+      throw KeyNotActive("signing key " + key_.key_id() + " was revoked after interval " +
+                         std::to_string(r.after));
+  }
+  if (next_key_) {
+    const core::PublicKey& next = next_key_->public_key();
+    if (next == key_.public_key()) {
+      next_key_.reset();
+    } else if (handed_over(next) != transitions.end() ||
+               std::any_of(transitions.begin(), transitions.end(),
+                           [&next](const core::KeyTransition& t) { return t.new_key == next; })) {
+      throw KeyNotActive("the next signing key " + next_key_->key_id() +
+                         " was in the key chain already; a key is used once (docs/keys.md)");
+    }
+  }
   store_.register_key(key_.public_key(), key_.key_id());
   tip_ = store_.chain_tip();
   store::PgNodeReader reader(conn_);
@@ -130,16 +166,36 @@ IntervalOutcome Sequencer::run_interval() {
   crash_hook_.at("after-build");
   heartbeat();
 
-  row.signature = key_.sign(core::head_statement(authority_, row.index, row.mth));
-  row.key_id = key_.key_id();
+  // A rotation: the head is the next key's first, and the transition
+  // statement names it (both signatures made here, stored with the head).
+  const core::SigningKey& signer = next_key_ ? *next_key_ : key_;
+  if (next_key_) {
+    const core::Bytes statement =
+        core::key_transition_statement(authority_, row.index, next_key_->public_key());
+    out.transition = core::KeyTransition{row.index, key_.public_key(), next_key_->public_key(),
+                                         key_.sign(statement), next_key_->sign(statement)};
+  }
+  row.signature = signer.sign(core::head_statement(authority_, row.index, row.mth));
+  row.key_id = signer.key_id();
   out.times.sign = ms_since(mark);
   crash_hook_.at("after-sign");
   heartbeat();
 
+  if (out.transition) {
+    // Before the interval row: the database checks that the row's key is in
+    // its range (db/006), and the transition's reference to the row at COMMIT.
+    store_.register_key(signer.public_key(), signer.key_id());
+    store::KeyStore(conn_).insert_transition(*out.transition);
+  }
   tx.write_interval(row, tree.levels(), new_nodes);
   tx.hold_lease();
   crash_hook_.at("before-commit");
+  if (out.transition) crash_hook_.at("rotation-before-commit");
   tx.commit();
+  if (out.transition) {
+    key_ = *next_key_;
+    next_key_.reset();
+  }
   out.times.commit = ms_since(mark);
   out.times.commit_parts = tx.times();
   tip_ = store::ChainTip{row.index, row.ts_us, row.mth};

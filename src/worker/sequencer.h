@@ -9,9 +9,11 @@
 
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "core/compact_range.h"
+#include "core/key_chain.h"
 #include "core/sign.h"
 #include "store/pg.h"
 #include "store/sequencer_store.h"
@@ -39,6 +41,16 @@ struct IntervalOutcome {
   int64_t clock_us = 0;     // the clock reading taken
   int64_t previous_us = 0;  // kClockBehind: the previous interval's reading
   PhaseTimes times;
+  // kCommitted with a key rotation: the transition written with this head
+  // (the head is the new key's first).
+  std::optional<core::KeyTransition> transition;
+};
+
+// The sequencer's key may not sign the next head (docs/keys.md): it was
+// retired by a transition, or revoked. Nothing was written; not retried.
+class KeyNotActive : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 // How the worker keeps a fenced sequencer from writing (see store/worker_lease.h).
@@ -58,8 +70,19 @@ class Sequencer {
             CrashHook crash_hook = {}, std::optional<Fencing> fencing = std::nullopt);
 
   // Registers the public key and reads the chain tip and the main tree's
-  // right edge from the database. Throws StoreError.
+  // right edge from the database. Throws StoreError. When the stored key
+  // chain has handed over from this key already: adopts the next key if it
+  // is the one handed to (a rotation committed before a crash), else throws
+  // KeyNotActive.
   void load();
+
+  // Rotates to `next` (docs/keys.md) with the next interval: its first head
+  // is signed by `next`, and the transition statement, signed by the current
+  // key and countersigned by `next`, is written in the same transaction.
+  void set_next_key(core::SigningKey next) { next_key_ = std::move(next); }
+  const std::optional<core::SigningKey>& next_key() const { return next_key_; }
+  // The key that signs the next head (changes with a rotation).
+  const core::SigningKey& key() const { return key_; }
 
   // Runs one interval. kClockBehind (nothing written) when the clock reading
   // is not after the previous interval's. Throws StoreError (ChainMoved when
@@ -75,6 +98,7 @@ class Sequencer {
   store::sync::PgConnection& conn_;
   store::SequencerStore store_;
   core::SigningKey key_;
+  std::optional<core::SigningKey> next_key_;
   std::string authority_;
   CrashHook crash_hook_;
   std::optional<Fencing> fencing_;

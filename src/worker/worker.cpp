@@ -11,8 +11,10 @@
 #include "core/json_write.h"
 #include "core/protocol.h"
 #include "ops/common_metrics.h"
+#include "store/key_store.h"
 #include "store/schema.h"
 #include "store/worker_lease.h"
+#include "worker/key_rotation.h"
 
 namespace ink::worker {
 namespace {
@@ -213,7 +215,17 @@ void Worker::ensure_connection() {
   Fencing fencing{*epoch_, [this] { heartbeat(); }};
   sequencer_ =
       std::make_unique<Sequencer>(conn_, key_, config_.authority, crash_hook_, std::move(fencing));
+  if (auto next = read_next_key(config_.key_path)) sequencer_->set_next_key(*next);
   sequencer_->load();
+  if (sequencer_->key().public_key() != key_.public_key()) finish_rotation();
+  if (auto newest = store::KeyStore(conn_).newest_head_key();
+      newest && *newest != key_.public_key()) {
+    spdlog::warn(
+        "signing with key {} although the newest head is signed by key {}, without a key "
+        "transition: monitors and witnesses will report an unknown key; rotate with "
+        "ink-worker --rotate-key instead (docs/keys.md)",
+        key_.key_id(), core::key_id(*newest));
+  }
   const auto& tip = sequencer_->tip();
   if (tip) {
     metrics_.newest_index = static_cast<int64_t>(tip->index);
@@ -334,6 +346,36 @@ void Worker::record_interval(const IntervalOutcome& outcome, double announce_sec
   }
 }
 
+void Worker::take_next_key() {
+  try {
+    auto next = read_next_key(config_.key_path);
+    if (!next || sequencer_->next_key()) return;
+    // The key rotated to already, its files not swapped (logged then): the
+    // next start swaps them (Sequencer::load decides from the database).
+    if (next->public_key() == sequencer_->key().public_key()) return;
+    spdlog::warn("next signing key {} found ({}): rotating to it with this interval",
+                 next->key_id(), next_key_path(config_.key_path));
+    sequencer_->set_next_key(*next);
+  } catch (const std::runtime_error& e) {
+    spdlog::error("cannot take the next signing key: {}", e.what());
+  }
+}
+
+void Worker::finish_rotation() {
+  const std::string old_id = key_.key_id();
+  key_ = sequencer_->key();
+  spdlog::warn("KEY ROTATED: key {} retired, key {} signs from now on (docs/keys.md)", old_id,
+               key_.key_id());
+  try {
+    swap_key_files(config_.key_path, old_id);
+    spdlog::info("{} is now key {}; the old key is kept as {}", config_.key_path, key_.key_id(),
+                 retired_key_path(config_.key_path, old_id));
+  } catch (const std::runtime_error& e) {
+    spdlog::error("the key files were not swapped ({}); the database decides at the next start",
+                  e.what());
+  }
+}
+
 int Worker::run(const std::atomic<bool>& stop) {
   const auto interval = std::chrono::duration_cast<Clock::duration>(
       std::chrono::duration<double>(config_.interval_seconds));
@@ -354,7 +396,12 @@ int Worker::run(const std::atomic<bool>& stop) {
       // a worker that is right to wait.
       if (!clock_allows_interval()) continue;
 
+      take_next_key();
       IntervalOutcome outcome = sequencer_->run_interval();
+      if (outcome.transition) {
+        sequencer_->crash_hook().at("rotation-after-commit");
+        finish_rotation();
+      }
       if (outcome.kind == IntervalOutcome::Kind::kClockBehind) {
         spdlog::critical(
             "CLOCK STEPPED BACKWARDS: the database clock reads {} us, not after the previous "
@@ -387,6 +434,9 @@ int Worker::run(const std::atomic<bool>& stop) {
     } catch (const store::SchemaMismatch& e) {
       spdlog::critical("refusing to run: {}", e.what());
       return 2;
+    } catch (const KeyNotActive& e) {
+      spdlog::critical("refusing to sign: {}", e.what());
+      return 1;
     } catch (const store::Fenced& e) {
       metrics_.errors.add("fenced");
       spdlog::critical("FENCED: {}; this worker wrote nothing since and is now a standby",

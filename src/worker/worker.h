@@ -83,6 +83,8 @@ class Worker {
   void drop_connection();
   bool clock_allows_interval();
   void record_interval(const IntervalOutcome& outcome, double announce_seconds, bool announced);
+  void take_next_key();
+  void finish_rotation();
 
   WorkerConfig config_;
   core::SigningKey key_;

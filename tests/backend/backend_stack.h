@@ -94,6 +94,8 @@ class Stack {
   }
   void stop_worker() { worker_.reset(); }
   void restart_worker() { worker_ = start_worker(); }
+  // The environment of the next start_worker() (e.g. to drop a crash point).
+  std::map<std::string, std::string>& worker_env() { return worker_env_; }
   int64_t count(const std::string& sql) { return std::stoll(test::query_value(db, sql)); }
 
   std::vector<core::PublicKey> keys() {
