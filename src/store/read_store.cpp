@@ -193,23 +193,6 @@ awaitable<std::vector<core::Hash>> ReadStore::mth_nodes(std::span<const core::No
   co_return std::move(nodes).value();
 }
 
-awaitable<std::vector<StoredKey>> ReadStore::keys() {
-  PgParams none;
-  auto r = co_await routing_->primary().query(
-      "SELECT key_id, public_key, algorithm FROM signing_key ORDER BY created_at, key_id", none);
-  std::vector<StoredKey> out;
-  for (int i = 0; i < r.rows(); ++i) {
-    StoredKey k;
-    k.key_id = std::string(r.bytes(i, 0));
-    auto pk = r.bytes(i, 1);
-    if (pk.size() != 32) continue;
-    std::memcpy(k.public_key.data(), pk.data(), 32);
-    k.algorithm = std::string(r.bytes(i, 2));
-    out.push_back(std::move(k));
-  }
-  co_return out;
-}
-
 awaitable<void> ReadStore::ping() {
   PgParams none;
   co_await routing_->primary().query("SELECT 1", none);

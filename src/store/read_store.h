@@ -7,7 +7,7 @@
 // primary). An answer from a standby that lacks rows the caller asked for
 // (a ts created a moment ago, an interval just announced elsewhere) is asked
 // again of the primary, so lag never shows as "not found". The newest
-// interval, the keys and ping always ask the primary.
+// interval and ping always ask the primary (the keys: store/key_listing_store.h).
 //
 // Every function throws PgUnavailable when the database cannot be reached.
 
@@ -38,12 +38,6 @@ struct TsRow {
   core::Hash hash{};
   std::optional<uint64_t> idx;  // set once the worker sequenced it (ts_leaf)
   std::optional<uint64_t> leaf;
-};
-
-struct StoredKey {
-  std::string key_id;
-  core::PublicKey public_key{};
-  std::string algorithm;
 };
 
 // A node of one interval's tree (table interval_level).
@@ -78,7 +72,6 @@ class ReadStore {
   // Main-tree nodes, in the order asked; throws PgQueryError if any is missing.
   asio::awaitable<std::vector<core::Hash>> mth_nodes(std::span<const core::NodeId> ids);
 
-  asio::awaitable<std::vector<StoredKey>> keys();
   asio::awaitable<void> ping();
 
  private:
