@@ -404,7 +404,6 @@ TEST(Failover, StoppedStandbyFailsNoRead) {
     reading = reading_node();
   }
   ASSERT_GE(reading, 0) << "no backend reads from a standby";
-  const double failures_before = backend_metric(s, "ink_db_standby_failures_total");
   ASSERT_TRUE(s.script("services.sh stop-node " + s.dir + "/services " + std::to_string(reading)));
   struct Restart {
     const test::E2eStack& s;
@@ -423,7 +422,9 @@ TEST(Failover, StoppedStandbyFailsNoRead) {
       EXPECT_EQ(head.status, 200) << head.body;
     }
   }
-  EXPECT_GT(backend_metric(s, "ink_db_standby_failures_total"), failures_before);
+  // (Whether a read saw the stop, ink_db_standby_failures_total, or the pool
+  // had already dropped the broken connections and reconnected to the other
+  // standby depends on timing: only the answers are asserted.)
   // Every proof still reads (through the other standby or the primary).
   test::expect_intact(s, ledger);
 }
