@@ -83,11 +83,12 @@ const s = { first: null, oldPem: '', newPem: '', t: -1, before: null, after: nul
 
 /** Verifies on a page that was given the first key as a key file; `route` may change the page's requests first. */
 async function verifyPinned(page, text, proof, { offline = false } = {}) {
+  // Offline from the start: this browser never gets to see the service's keys.
+  if (offline) await page.route('**/api/**', (route) => route.abort('internetdisconnected'))
   await page.goto(`${BASE}/verify`)
   await page.click('[data-testid="keys-panel"] summary')
   await page.setInputFiles('[data-testid="keys-file"]', { name: 'first.key', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify([s.first])) })
   await page.waitForSelector('[data-testid="keys-message"].ok-text')
-  if (offline) await page.route('**/api/**', (route) => route.abort('internetdisconnected'))
   await page.fill('[data-testid="verify-text"]', text)
   await page.fill('[data-testid="verify-proof-text"]', JSON.stringify(proof))
   await page.waitForFunction(() => document.querySelector('[data-testid="verify-data"] code')?.textContent?.startsWith('sha512:'))

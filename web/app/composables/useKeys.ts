@@ -41,8 +41,12 @@ export function useKeys() {
     const known = new Set(remembered.value.map((k) => k.key))
     const now = new Date().toISOString()
     const added = list.filter((k) => !known.has(k.key)).map((k) => ({ key: k.key, public_key: k.public_key, algorithm: k.algorithm, firstSeen: now, source }))
-    if (added.length) {
-      remembered.value = [...remembered.value, ...added]
+    // A key seen from the service that the user now gives is theirs: pinned by them from now on.
+    const given = source === 'service' ? new Set<string>() : new Set(list.filter((k) => known.has(k.key)).map((k) => k.key))
+    const confirmed = remembered.value.map((k) => (k.source === 'service' && given.has(k.key) ? { ...k, source } : k))
+    const upgraded = confirmed.some((k, n) => k !== remembered.value[n])
+    if (added.length || upgraded) {
+      remembered.value = [...confirmed, ...added]
       writeLocal(STORE, remembered.value)
     }
     return added.length
