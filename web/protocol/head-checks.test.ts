@@ -165,3 +165,74 @@ describe('parseKeyFile', () => {
     expect(ink.parseKeyFile(ink.toBase64(publicKey.slice(1))).ok).toBe(false)
   })
 })
+
+describe('heads under a key chain (docs/keys.md)', () => {
+  // The key rotates to `next` at interval 4; `next` revokes the first key after 2.
+  const nextSeed = ink.fromHex('22'.repeat(32))
+  const next = ed25519.getPublicKey(nextSeed)
+  const statement = ink.keyTransitionStatement(authority, 4, next)
+  const entry = (n: number, revoked = false): ink.ListedKeyJson[] => [
+    {
+      ...keys[0]!,
+      first_interval: 0,
+      last_interval: 3,
+      transition: null,
+      revocation: revoked
+        ? { after: 2, by: ink.keyId(next), signature: ink.toBase64(ed25519.sign(ink.keyRevocationStatement(authority, 2, publicKey), nextSeed)) }
+        : null,
+    },
+    {
+      ...ink.keyJsonOf(next),
+      first_interval: 4,
+      last_interval: null,
+      transition: {
+        interval: 4,
+        from: keys[0]!.key,
+        signature: ink.toBase64(ed25519.sign(statement, n === 0 ? nextSeed : seed)),
+        countersignature: ink.toBase64(ed25519.sign(statement, nextSeed)),
+      },
+      revocation: null,
+    },
+  ]
+  const t = tree(8)
+  const trustOf = (list: ink.ListedKeyJson[]) => ink.makeKeyTrust(keys, [{ source: 'proof', value: list }], authority)
+
+  it('a head by the later key verifies with only the first key pinned, offline, and says its place', () => {
+    const h = t.head(5, nextSeed)
+    expect(ink.verifyHead(h, keys, false).at(-1)).toMatchObject({ status: 'unchecked', reason: 'key_unavailable' })
+    expect(ink.verifyHead(h, keys, false, trustOf(entry(1))).at(-1)).toMatchObject({
+      status: 'pass',
+      reason: 'in_chain',
+      detail: { key: ink.keyId(next), position: 2, count: 2 },
+    })
+  })
+
+  it('fails at the signature step for a retired key after its last interval, and a revoked key after the index', () => {
+    expect(bad(ink.verifyHead(t.head(3), keys, true, trustOf(entry(1))))).toEqual([])
+    expect(ink.verifyHead(t.head(4), keys, true, trustOf(entry(1))).at(-1)).toMatchObject({
+      status: 'fail',
+      reason: 'key_retired',
+      detail: { last: 3, next: 4, i: 4 },
+    })
+    expect(bad(ink.verifyHead(t.head(2), keys, true, trustOf(entry(1, true))))).toEqual([])
+    expect(ink.verifyHead(t.head(3), keys, true, trustOf(entry(1, true))).at(-1)).toMatchObject({
+      status: 'fail',
+      reason: 'key_revoked',
+      detail: { after: 2, i: 3 },
+    })
+    expect(ink.verifyHead(t.head(3, nextSeed), keys, true, trustOf(entry(1))).at(-1)).toMatchObject({ status: 'fail', reason: 'key_not_yet_active' })
+    // The current head is held to the same rules.
+    expect(bad(ink.verifyAgainstCurrent(t.head(1), t.head(4), t.consistency(1, 4), keys, true, trustOf(entry(1))))).toEqual([
+      'current-head:head_invalid',
+      'consistency:current_head_failed',
+    ])
+  })
+
+  it('a key list whose transition does not hold fails every head at the signature step', () => {
+    expect(ink.verifyHead(t.head(1), keys, true, trustOf(entry(0))).at(-1)).toMatchObject({
+      status: 'fail',
+      reason: 'chain_bad_signature',
+      detail: { source: 'proof', interval: 4 },
+    })
+  })
+})

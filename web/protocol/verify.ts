@@ -13,6 +13,7 @@ import { expectedPathBits, rootFromPath, verifyConsistency } from './merkle'
 import type { ProofFile } from './proof-file'
 import { CLOCK_FORM, ihash, tsHash, type ConsistencyJson, type HeadJson, type IntervalJson, type InclusionJson, type ProofHeadJson } from './records'
 import { keyId, type KeyJson } from './keys'
+import { keyRefusal, signerPlace, trustedKeys, type KeyTrust } from './keyChain'
 import { headStatement, verifySignature } from './signed-head'
 
 /** The links of a proof, in the order they are checked. */
@@ -136,7 +137,7 @@ export function materialFromCompact(parsed: ParsedTimestampCompact, head: HeadJs
  * this device trusts; `keysComplete` says whether they are the service's
  * whole published list (then an unknown key is a failure, else unchecked).
  */
-export function verifyOffline(data: string, m: ProofMaterial, keys: KeyJson[], keysComplete = true): Step[] {
+export function verifyOffline(data: string, m: ProofMaterial, keys: KeyJson[], keysComplete = true, trust: KeyTrust | null = null): Step[] {
   const steps: Step[] = []
   const computed = tsHash(data, m.timestamp)
   const claimedHash = m.claimedHash === null ? null : decodeBase64(m.claimedHash)
@@ -192,7 +193,7 @@ export function verifyOffline(data: string, m: ProofMaterial, keys: KeyJson[], k
   else steps.push({ id: 'interval-path', status: 'pass', detail: { ith: toHex(ith), a: m.a, length: path.length } })
 
   // ihash, inclusion, signature: the signed head and its interval record.
-  steps.push(...verifyHeadParts(m.head, m.interval, m.inclusion, keys, keysComplete, m.intervalIndex, m.mthFromString))
+  steps.push(...verifyHeadParts(m.head, m.interval, m.inclusion, keys, keysComplete, m.intervalIndex, m.mthFromString, trust))
   return steps
 }
 
@@ -205,6 +206,7 @@ function verifyHeadParts(
   keysComplete: boolean,
   namedIndex: number,
   mthFromString: string | null,
+  trust: KeyTrust | null,
 ): Step[] {
   const steps: Step[] = []
   const ith = decodeBase64(iv?.ith)
@@ -239,7 +241,7 @@ function verifyHeadParts(
     else steps.push({ id: 'inclusion', status: 'pass', detail: { mth: toHex(mth), head: i } })
   }
 
-  steps.push(verifyHeadSignature(head, keys, keysComplete))
+  steps.push(verifyHeadSignature(head, keys, keysComplete, trust))
   return steps
 }
 
@@ -248,13 +250,28 @@ function verifyHeadParts(
  * its public key, and the signature over the head statement holds. An
  * unknown key fails when `keys` is the service's whole published list, and
  * is unchecked when it is not (e.g. offline, with only remembered keys).
+ *
+ * With a `trust` (docs/keys.md), keys of chains that hold a pinned key are
+ * known too, and the head must lie in its key's range: a head signed by a
+ * retired key after its last interval, or by a revoked key after the
+ * revocation index, fails here, and so does every head when a key list
+ * given does not hold.
  */
-export function verifyHeadSignature(head: ProofHeadJson, keys: KeyJson[], keysComplete = true): Step {
+export function verifyHeadSignature(head: ProofHeadJson, keys: KeyJson[], keysComplete = true, trust: KeyTrust | null = null): Step {
   const mth = decodeBase64(head?.mth)
   const signature = decodeBase64(head?.signature)
   if (!mth || !signature || typeof head.authority !== 'string' || !Number.isSafeInteger(head.interval))
     return { id: 'signature', status: 'fail', reason: 'malformed' }
-  const entry = keys.find((k) => k.key === head.key && k.algorithm === 'ed25519')
+  const problem = trust?.problems[0]
+  if (problem)
+    return {
+      id: 'signature',
+      status: 'fail',
+      reason: `chain_${problem.failure.reason}`,
+      detail: { source: problem.source, ...problem.failure.detail },
+    }
+  const known = trust ? [...keys, ...trustedKeys(trust).filter((k) => !keys.some((o) => o.key === k.key))] : keys
+  const entry = known.find((k) => k.key === head.key && k.algorithm === 'ed25519')
   if (!entry)
     return keysComplete
       ? { id: 'signature', status: 'fail', reason: 'unknown_key', detail: { key: String(head.key) } }
@@ -263,15 +280,31 @@ export function verifyHeadSignature(head: ProofHeadJson, keys: KeyJson[], keysCo
   // A key list could pair the service's key id with another key: the id is recomputed.
   if (!publicKey || keyId(publicKey) !== entry.key) return { id: 'signature', status: 'fail', reason: 'key_id_differs', detail: { key: entry.key } }
   const ok = verifySignature(headStatement(head.authority, head.interval, mth), signature, publicKey)
-  return ok
-    ? { id: 'signature', status: 'pass', detail: { key: entry.key, authority: head.authority } }
-    : { id: 'signature', status: 'fail', reason: 'bad_signature', detail: { key: entry.key } }
+  if (!ok) return { id: 'signature', status: 'fail', reason: 'bad_signature', detail: { key: entry.key } }
+  const at = { key: entry.key, authority: head.authority, i: head.interval }
+  const refused = trust ? keyRefusal(trust, head.interval, entry.key) : null
+  if (refused) {
+    const k = refused.key!
+    if (refused.verdict === 'revoked') return { id: 'signature', status: 'fail', reason: 'key_revoked', detail: { ...at, after: k.revokedAfter! } }
+    if (refused.verdict === 'retired')
+      return { id: 'signature', status: 'fail', reason: 'key_retired', detail: { ...at, last: k.lastInterval!, next: k.lastInterval! + 1 } }
+    return { id: 'signature', status: 'fail', reason: 'key_not_yet_active', detail: { ...at, first: k.firstInterval } }
+  }
+  const place = trust ? signerPlace(trust, head.interval, entry.key).check : null
+  return place && place.count > 1
+    ? {
+        id: 'signature',
+        status: 'pass',
+        reason: 'in_chain',
+        detail: { key: entry.key, authority: head.authority, position: place.position, count: place.count },
+      }
+    : { id: 'signature', status: 'pass', detail: { key: entry.key, authority: head.authority } }
 }
 
 /** A head on its own (as received live or fetched): ihash, inclusion, signature. */
-export function verifyHead(head: HeadJson, keys: KeyJson[], keysComplete = true): Step[] {
+export function verifyHead(head: HeadJson, keys: KeyJson[], keysComplete = true, trust: KeyTrust | null = null): Step[] {
   if (!head || typeof head !== 'object' || !head.interval || !head.inclusion) return [{ id: 'ihash', status: 'fail', reason: 'malformed' }]
-  return verifyHeadParts(headPart(head), head.interval, head.inclusion, keys, keysComplete, head.interval.index, null)
+  return verifyHeadParts(headPart(head), head.interval, head.inclusion, keys, keysComplete, head.interval.index, null, trust)
 }
 
 /**
@@ -301,7 +334,14 @@ export function verifyHeadConsistency(oldIndex: number, oldMth: string, newHead:
  * Steps 'current-head' and 'consistency': the service's current head is
  * genuine (same authority, its own links hold) and extends the proof's head.
  */
-export function verifyAgainstCurrent(proofHead: ProofHeadJson, current: HeadJson, proof: ConsistencyJson | null, keys: KeyJson[], keysComplete = true): Step[] {
+export function verifyAgainstCurrent(
+  proofHead: ProofHeadJson,
+  current: HeadJson,
+  proof: ConsistencyJson | null,
+  keys: KeyJson[],
+  keysComplete = true,
+  trust: KeyTrust | null = null,
+): Step[] {
   const later: Step = { id: 'consistency', status: 'unchecked', reason: 'current_head_failed' }
   const y = current?.interval?.index
   if (current?.authority !== proofHead.authority)
@@ -309,9 +349,10 @@ export function verifyAgainstCurrent(proofHead: ProofHeadJson, current: HeadJson
       { id: 'current-head', status: 'fail', reason: 'other_authority', detail: { authority: String(current?.authority), proof: proofHead.authority } },
       later,
     ]
-  const own = verifyHead(current, keys, keysComplete)
+  const own = verifyHead(current, keys, keysComplete, trust)
   const failed = own.find((s) => s.status === 'fail')
-  if (failed) return [{ id: 'current-head', status: 'fail', reason: 'head_invalid', detail: { to: String(y), step: failed.id } }, later]
+  if (failed)
+    return [{ id: 'current-head', status: 'fail', reason: 'head_invalid', detail: { to: String(y), step: failed.id, why: failed.reason ?? '' } }, later]
   if (own.some((s) => s.status === 'unchecked'))
     return [{ id: 'current-head', status: 'unchecked', reason: 'key_unavailable', detail: { to: String(y), key: current.key } }, later]
   return [{ id: 'current-head', status: 'pass', detail: { to: y, key: current.key } }, verifyHeadConsistency(proofHead.interval, proofHead.mth, current, proof)]

@@ -30,6 +30,7 @@ export function useVerification() {
   const keys = useKeys()
   const checkAgainstCurrent = useCurrentHeadCheck()
   const cosignatures = useCosignatures()
+  const chain = useKeyChain()
   const steps = ref<ShownStep[]>([])
   const problem = ref<Problem | null>(null)
   const material = ref<ProofMaterial | null>(null)
@@ -49,6 +50,7 @@ export function useVerification() {
     keyNote.value = null
     fetchedProof.value = null
     cosignatures.reset()
+    chain.reset()
   }
 
   async function headFor(index: number): Promise<import('~~/protocol/ink').HeadJson | Problem> {
@@ -103,9 +105,12 @@ export function useVerification() {
       material.value = m as ProofMaterial
       const ring = await keys.load()
       if (!ring.reachable) keyNote.value = 'unreachable'
-      const offline = verifyOffline(data, material.value, ring.keys, ring.complete)
+      // The key chain (docs/keys.md): the proof file's own `keys`, key files given, the service's list.
+      const trust = chain.trustFor(ring, material.value.authority, carriedKeys(proofText))
+      chain.describe(trust, material.value.head, keys.remembered.value)
+      const offline = verifyOffline(data, material.value, ring.keys, ring.complete, trust)
       steps.value = [...offline, { id: 'current-head', status: 'pending' }, { id: 'consistency', status: 'pending' }]
-      steps.value = [...offline, ...(await checkAgainstCurrent(material.value.head, ring))]
+      steps.value = [...offline, ...(await checkAgainstCurrent(material.value.head, ring, trust))]
       // Whether the proof holds or not, what the witnesses say of its head; not waited for.
       void cosignatures.check(material.value.head)
     } finally {
@@ -113,5 +118,31 @@ export function useVerification() {
     }
   }
 
-  return { steps, problem, material, running, finished, verdict, failed, keyNote, fetchedProof, witnessing: cosignatures.witnessing, verify, reset, keys }
+  return {
+    steps,
+    problem,
+    material,
+    running,
+    finished,
+    verdict,
+    failed,
+    keyNote,
+    fetchedProof,
+    witnessing: cosignatures.witnessing,
+    signer: chain.signer,
+    verify,
+    reset,
+    keys,
+  }
+}
+
+/** The `keys` member of a proof file (the log's key list when it had rotated its key), if the text is one. */
+function carriedKeys(text: string): unknown {
+  const trimmed = text.trim()
+  if (!trimmed.startsWith('{')) return undefined
+  try {
+    return (JSON.parse(trimmed) as { keys?: unknown })?.keys
+  } catch {
+    return undefined
+  }
 }

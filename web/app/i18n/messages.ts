@@ -204,6 +204,38 @@ const en = {
   'keys.reason.key_id_differs': 'a listed key id does not belong to its public key',
   'keys.reason.no_keys': 'the list is empty',
   'keys.reason.unknown_form': 'not a key in a known form',
+  'chain.title': 'Key that signed the head',
+  'chain.signedBy': 'Head {i} is signed by key',
+  'chain.place.active': "key {position} of {count} in the log's key chain, active since interval {first}",
+  'chain.place.retired': "key {position} of {count} in the log's key chain, retired after interval {last} (it signs intervals {first} to {last})",
+  'chain.place.revoked': '— revoked after interval {after} (compromised)',
+  'chain.reaches': 'The chain of key transitions checks out back to key {key}, which this browser trusts ({source}, {date}).',
+  'chain.pinnedItself': 'Key {key} is one this browser trusts ({source}, {date}).',
+  'chain.untrusted': 'No valid chain of key transitions links key {key} to a key this browser trusts.',
+  'chain.broken.proof': 'The key list in the proof file does not hold ({reason}): no key after a transition is trusted.',
+  'chain.broken.service': "The service's key list does not hold ({reason}): no key after a transition is trusted.",
+  'chain.broken.file': 'A key file you gave does not hold ({reason}): no key after a transition is trusted.',
+  'chain.problem.malformed': 'malformed',
+  'chain.problem.not_from_previous': 'a transition not signed by the key before it',
+  'chain.problem.key_repeated': 'a transition back to a key of the chain',
+  'chain.problem.not_after_previous': 'a transition not after the one before it',
+  'chain.problem.bad_signature': "a transition whose old key's signature does not hold",
+  'chain.problem.bad_countersignature': 'a transition whose countersignature does not hold',
+  'chain.problem.revoked_not_in_chain': 'a revocation of a key not in the chain',
+  'chain.problem.revoker_not_later': 'a revocation not signed by a later key',
+  'chain.problem.bad_revocation_signature': 'a revocation whose signature does not hold',
+  'chain.source.service': 'first seen from the service',
+  'chain.source.file': 'loaded from a key file',
+  'chain.source.pasted': 'pasted',
+  'chain.source.unknown': 'given',
+  'chain.in.proof': "the proof file's key list",
+  'chain.in.service': "the service's key list",
+  'chain.in.file': 'a key file you gave',
+  'chain.range.active': 'from interval {first} (active)',
+  'chain.range.retired': 'intervals {first} to {last}',
+  'chain.range.revoked': 'revoked after {after}',
+  'chain.thisHead': 'signed this head',
+  'chain.pinned': 'trusted here',
   'live.progress': 'Time until the next interval closes',
   'live.paused': 'Updates paused while you are in the list.',
   'live.notChecked': 'not checked yet',
@@ -289,6 +321,29 @@ const en = {
   'step.signature.key_unavailable':
     'Key {key} is not known in this browser and the service\'s key list could not be fetched, so the signature was not checked. Load the key file (ink key) or paste the key under "Trusted keys".',
   'step.signature.key_id_differs': 'The key list pairs id {key} with a public key whose id is another: the list is not genuine.',
+  'step.signature.in_chain': "The head carries a valid Ed25519 signature by {authority}, key {key}: key {position} of {count} in the log's key chain (below).",
+  'step.signature.key_retired':
+    'Head {authority}/{i} is signed by key {key}, which was retired after interval {last} (a later key signs from {next}): a head signed by a key outside its range is invalid.',
+  'step.signature.key_revoked':
+    'Head {authority}/{i} is signed by key {key}, which was revoked after interval {after} (compromised): no head after that signed by it is valid.',
+  'step.signature.key_not_yet_active':
+    'Head {authority}/{i} is signed by key {key}, which signs only from interval {first}: a head signed by a key outside its range is invalid.',
+  'step.signature.chain_malformed': 'The key chain does not hold: {source} is malformed at {field}. No key after a transition is trusted.',
+  'step.signature.chain_not_from_previous':
+    'The key chain does not hold: in {source}, the transition to key {key} at interval {interval} is signed by key {signer}, not by the key before it ({from}).',
+  'step.signature.chain_key_repeated':
+    'The key chain does not hold: in {source}, the transition at interval {interval} leads back to key {key}, already in the chain.',
+  'step.signature.chain_not_after_previous':
+    'The key chain does not hold: in {source}, the transition to key {key} at interval {interval} is not after the first interval of key {from} ({first}).',
+  'step.signature.chain_bad_signature':
+    'The key chain does not hold: in {source}, the signature of the old key {from} on the transition to key {key} at interval {interval} does not hold (another log, interval or key, or forged). No key after a transition is trusted.',
+  'step.signature.chain_bad_countersignature':
+    'The key chain does not hold: in {source}, the countersignature of key {key} on its transition at interval {interval} does not hold.',
+  'step.signature.chain_revoked_not_in_chain': 'The key chain does not hold: in {source}, a revocation names key {key}, which is not in the chain.',
+  'step.signature.chain_revoker_not_later':
+    'The key chain does not hold: in {source}, the revocation of key {key} after interval {after} is signed by key {signer}, not by a later key of the chain.',
+  'step.signature.chain_bad_revocation_signature':
+    'The key chain does not hold: in {source}, the signature of key {signer} on the revocation of key {key} after interval {after} does not hold.',
   'step.current-head.title': "The service's current head is genuine",
   'step.current-head.pass': "The service's current head {to} is signed by key {key}.",
   'step.current-head.fail': "The service's current head does not check out.",
@@ -549,6 +604,39 @@ const de: Record<MessageKey, string> = {
   'keys.reason.key_id_differs': 'eine Schlüssel-Kennung gehört nicht zu ihrem öffentlichen Schlüssel',
   'keys.reason.no_keys': 'die Liste ist leer',
   'keys.reason.unknown_form': 'kein Schlüssel in bekannter Form',
+  'chain.title': 'Schlüssel, der den Kopf signiert hat',
+  'chain.signedBy': 'Kopf {i} ist signiert mit Schlüssel',
+  'chain.place.active': 'Schlüssel {position} von {count} in der Schlüsselkette des Protokolls, aktiv seit Intervall {first}',
+  'chain.place.retired':
+    'Schlüssel {position} von {count} in der Schlüsselkette des Protokolls, abgelöst nach Intervall {last} (er signiert die Intervalle {first} bis {last})',
+  'chain.place.revoked': '— widerrufen nach Intervall {after} (kompromittiert)',
+  'chain.reaches': 'Die Kette der Schlüsselwechsel führt nachprüfbar zurück zu Schlüssel {key}, dem dieser Browser vertraut ({source}, {date}).',
+  'chain.pinnedItself': 'Schlüssel {key} ist einer, dem dieser Browser vertraut ({source}, {date}).',
+  'chain.untrusted': 'Keine gültige Kette von Schlüsselwechseln verbindet Schlüssel {key} mit einem Schlüssel, dem dieser Browser vertraut.',
+  'chain.broken.proof': 'Die Schlüsselliste in der Nachweisdatei hält nicht ({reason}): keinem Schlüssel nach einem Wechsel wird vertraut.',
+  'chain.broken.service': 'Die Schlüsselliste des Dienstes hält nicht ({reason}): keinem Schlüssel nach einem Wechsel wird vertraut.',
+  'chain.broken.file': 'Eine von Ihnen gegebene Schlüsseldatei hält nicht ({reason}): keinem Schlüssel nach einem Wechsel wird vertraut.',
+  'chain.problem.malformed': 'fehlerhaft',
+  'chain.problem.not_from_previous': 'ein Wechsel, nicht vom Schlüssel davor signiert',
+  'chain.problem.key_repeated': 'ein Wechsel zurück zu einem Schlüssel der Kette',
+  'chain.problem.not_after_previous': 'ein Wechsel, der nicht nach dem vorigen liegt',
+  'chain.problem.bad_signature': 'ein Wechsel, dessen Signatur des alten Schlüssels nicht hält',
+  'chain.problem.bad_countersignature': 'ein Wechsel, dessen Gegensignatur nicht hält',
+  'chain.problem.revoked_not_in_chain': 'ein Widerruf eines Schlüssels außerhalb der Kette',
+  'chain.problem.revoker_not_later': 'ein Widerruf, nicht von einem späteren Schlüssel signiert',
+  'chain.problem.bad_revocation_signature': 'ein Widerruf, dessen Signatur nicht hält',
+  'chain.source.service': 'zuerst vom Dienst gesehen',
+  'chain.source.file': 'aus einer Schlüsseldatei geladen',
+  'chain.source.pasted': 'eingefügt',
+  'chain.source.unknown': 'gegeben',
+  'chain.in.proof': 'der Schlüsselliste der Nachweisdatei',
+  'chain.in.service': 'der Schlüsselliste des Dienstes',
+  'chain.in.file': 'einer von Ihnen gegebenen Schlüsseldatei',
+  'chain.range.active': 'ab Intervall {first} (aktiv)',
+  'chain.range.retired': 'Intervalle {first} bis {last}',
+  'chain.range.revoked': 'widerrufen nach {after}',
+  'chain.thisHead': 'hat diesen Kopf signiert',
+  'chain.pinned': 'hier vertraut',
   'live.progress': 'Zeit bis zum Abschluss des nächsten Intervalls',
   'live.paused': 'Aktualisierung angehalten, solange Sie in der Liste sind.',
   'live.notChecked': 'noch nicht geprüft',
@@ -638,6 +726,30 @@ const de: Record<MessageKey, string> = {
   'step.signature.key_unavailable':
     'Schlüssel {key} ist diesem Browser unbekannt und die Schlüsselliste des Dienstes war nicht abrufbar; die Signatur wurde daher nicht geprüft. Laden Sie die Schlüsseldatei (ink key) oder fügen Sie den Schlüssel unter „Vertrauenswürdige Schlüssel" ein.',
   'step.signature.key_id_differs': 'Die Schlüsselliste ordnet Kennung {key} einem Schlüssel mit anderer Kennung zu: die Liste ist nicht echt.',
+  'step.signature.in_chain':
+    'Der Kopf trägt eine gültige Ed25519-Signatur von {authority}, Schlüssel {key}: Schlüssel {position} von {count} in der Schlüsselkette des Protokolls (unten).',
+  'step.signature.key_retired':
+    'Kopf {authority}/{i} ist mit Schlüssel {key} signiert, der nach Intervall {last} abgelöst wurde (ein späterer Schlüssel signiert ab {next}): ein Kopf, signiert von einem Schlüssel außerhalb seines Bereichs, ist ungültig.',
+  'step.signature.key_revoked':
+    'Kopf {authority}/{i} ist mit Schlüssel {key} signiert, der nach Intervall {after} widerrufen wurde (kompromittiert): kein späterer Kopf mit seiner Signatur ist gültig.',
+  'step.signature.key_not_yet_active':
+    'Kopf {authority}/{i} ist mit Schlüssel {key} signiert, der erst ab Intervall {first} signiert: ein Kopf, signiert von einem Schlüssel außerhalb seines Bereichs, ist ungültig.',
+  'step.signature.chain_malformed': 'Die Schlüsselkette hält nicht: {source} ist bei {field} fehlerhaft. Keinem Schlüssel nach einem Wechsel wird vertraut.',
+  'step.signature.chain_not_from_previous':
+    'Die Schlüsselkette hält nicht: in {source} ist der Wechsel zu Schlüssel {key} bei Intervall {interval} von Schlüssel {signer} signiert, nicht vom Schlüssel davor ({from}).',
+  'step.signature.chain_key_repeated':
+    'Die Schlüsselkette hält nicht: in {source} führt der Wechsel bei Intervall {interval} zurück zu Schlüssel {key}, der schon in der Kette ist.',
+  'step.signature.chain_not_after_previous':
+    'Die Schlüsselkette hält nicht: in {source} liegt der Wechsel zu Schlüssel {key} bei Intervall {interval} nicht nach dem ersten Intervall von Schlüssel {from} ({first}).',
+  'step.signature.chain_bad_signature':
+    'Die Schlüsselkette hält nicht: in {source} hält die Signatur des alten Schlüssels {from} auf dem Wechsel zu Schlüssel {key} bei Intervall {interval} nicht (anderes Protokoll, Intervall oder Schlüssel, oder gefälscht). Keinem Schlüssel nach einem Wechsel wird vertraut.',
+  'step.signature.chain_bad_countersignature':
+    'Die Schlüsselkette hält nicht: in {source} hält die Gegensignatur von Schlüssel {key} auf seinem Wechsel bei Intervall {interval} nicht.',
+  'step.signature.chain_revoked_not_in_chain': 'Die Schlüsselkette hält nicht: in {source} nennt ein Widerruf Schlüssel {key}, der nicht in der Kette ist.',
+  'step.signature.chain_revoker_not_later':
+    'Die Schlüsselkette hält nicht: in {source} ist der Widerruf von Schlüssel {key} nach Intervall {after} von Schlüssel {signer} signiert, nicht von einem späteren Schlüssel der Kette.',
+  'step.signature.chain_bad_revocation_signature':
+    'Die Schlüsselkette hält nicht: in {source} hält die Signatur von Schlüssel {signer} auf dem Widerruf von Schlüssel {key} nach Intervall {after} nicht.',
   'step.current-head.title': 'Der aktuelle Kopf des Dienstes ist echt',
   'step.current-head.pass': 'Der aktuelle Kopf {to} des Dienstes ist mit Schlüssel {key} signiert.',
   'step.current-head.fail': 'Der aktuelle Kopf des Dienstes besteht die Prüfung nicht.',

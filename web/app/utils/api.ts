@@ -1,6 +1,6 @@
 // Same-origin calls to the service's API from the browser, with errors as
 // values. Status 0 means the service could not be reached at all.
-import type { ConsistencyJson, CosignedJson, HeadJson, KeyJson, TimestampJson, WitnessJson } from '~~/protocol/ink'
+import type { ConsistencyJson, CosignedJson, HeadJson, ListedKeyJson, TimestampJson, WitnessJson } from '~~/protocol/ink'
 
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; status: number; message: string }
 
@@ -55,8 +55,9 @@ export function fetchConsistency(newer: number, older: number): Promise<ApiResul
   return apiJson<ConsistencyJson>(`/api/v1/mth/${newer}/from/${older}`)
 }
 
-export function fetchKeys(): Promise<ApiResult<KeyJson[]>> {
-  return apiJson<KeyJson[]>('/api/v1/keys')
+/** GET /api/v1/keys: the log's keys, oldest first, with the transitions and revocations that link them (docs/keys.md). */
+export function fetchKeys(): Promise<ApiResult<ListedKeyJson[]>> {
+  return apiJson<ListedKeyJson[]>('/api/v1/keys')
 }
 
 /** GET /api/v1/witnesses: the witnesses whose cosignatures the log accepts. */
