@@ -12,25 +12,13 @@
 
 #include "core/cosignature.h"
 #include "core/encoding.h"
+#include "core/test_vectors.h"
 
 namespace ink::core {
 namespace {
 
-nlohmann::json vectors() {
-  std::ifstream in(INK_KEY_TRANSITION_VECTORS);
-  std::stringstream text;
-  text << in.rdbuf();
-  return nlohmann::json::parse(text.str());
-}
-
-template <size_t N>
-std::array<uint8_t, N> fixed(const std::string& b64) {
-  auto bytes = from_base64(b64);
-  EXPECT_TRUE(bytes.ok() && bytes->size() == N) << b64;
-  std::array<uint8_t, N> out{};
-  if (bytes.ok() && bytes->size() == N) std::copy(bytes->begin(), bytes->end(), out.begin());
-  return out;
-}
+using test_vectors::fixed;
+nlohmann::json vectors() { return test_vectors::read_vectors(INK_KEY_TRANSITION_VECTORS); }
 
 std::map<std::string, PublicKey> vector_keys(const nlohmann::json& v) {
   std::map<std::string, PublicKey> keys;
