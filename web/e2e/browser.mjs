@@ -17,6 +17,19 @@ export const DESKTOP = { width: 1280, height: 800 }
 export const PHONE = { width: 390, height: 844 }
 // Long enough for several intervals plus the server's `wait`.
 export const SLOW = 45_000
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Polls `probe` until it returns something truthy, or fails with `what` after SLOW. */
+export async function until(what, probe) {
+  const deadline = Date.now() + SLOW
+  for (;;) {
+    const value = await probe()
+    if (value) return value
+    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`)
+    await sleep(250)
+  }
+}
 mkdirSync(OUT, { recursive: true })
 
 let browser

@@ -13,13 +13,14 @@
 // list is answered with a revocation really signed by the new key.
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign } from 'node:crypto'
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign } from 'node:crypto'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { test } from 'node:test'
 import AxeBuilderModule from '@axe-core/playwright'
-import { ALL_PASS, BASE, SLOW, getJson, newPage, readResult, shot, stampViaApi, useBrowser } from './browser.mjs'
+import { H, cbor } from '../../tests/vectors/primitives.mjs'
+import { ALL_PASS, BASE, SLOW, getJson, newPage, readResult, shot, stampViaApi, until, useBrowser } from './browser.mjs'
 
 const AxeBuilder = AxeBuilderModule.default ?? AxeBuilderModule
 useBrowser()
@@ -27,59 +28,12 @@ useBrowser()
 const VAR = process.env.INK_VAR_DIR
 const BUILD = process.env.INK_BUILD_DIR
 const KEY_PATH = process.env.INK_KEY_PATH || (VAR ? path.join(VAR, 'keys', 'ink-ed25519.pem') : '')
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
-// Canonical CBOR of the few statements signed here (PROTOCOL.md): maps of text keys, sorted by length then bytes.
-function cborHead(major, n) {
-  if (n < 24) return Buffer.from([(major << 5) | n])
-  if (n < 256) return Buffer.from([(major << 5) | 24, n])
-  if (n < 65536) return Buffer.from([(major << 5) | 25, n >> 8, n & 255])
-  if (n < 2 ** 32) {
-    const b = Buffer.alloc(5)
-    b[0] = (major << 5) | 26
-    b.writeUInt32BE(n, 1)
-    return b
-  }
-  const b = Buffer.alloc(9)
-  b[0] = (major << 5) | 27
-  b.writeBigUInt64BE(BigInt(n), 1)
-  return b
-}
-const cborText = (s) => Buffer.concat([cborHead(3, Buffer.byteLength(s)), Buffer.from(s, 'utf8')])
-const cborBytes = (b) => Buffer.concat([cborHead(2, b.length), b])
-function cborMap(entries) {
-  const sorted = entries.map(([k, v]) => [cborText(k), v]).sort(([a], [b]) => a.length - b.length || Buffer.compare(a, b))
-  return Buffer.concat([cborHead(5, sorted.length), ...sorted.flatMap(([k, v]) => [k, v])])
-}
-const headStatement = (authority, i, mth) =>
-  cborMap([
-    ['authority', cborText(authority)],
-    ['interval', cborHead(0, i)],
-    ['mth', cborBytes(mth)],
-    ['typ', cborText('mth')],
-    ['version', cborText('1')],
-  ])
-const revocationStatement = (authority, after, key) =>
-  cborMap([
-    ['authority', cborText(authority)],
-    ['interval', cborHead(0, after)],
-    ['key', cborBytes(key)],
-    ['typ', cborText('revoke')],
-    ['version', cborText('1')],
-  ])
+// The statements signed here (PROTOCOL.md, docs/keys.md), in the vector generators' canonical CBOR.
+const headStatement = (authority, interval, mth) => cbor({ authority, interval, mth, typ: 'mth', version: '1' })
+const revocationStatement = (authority, interval, key) => cbor({ authority, interval, key, typ: 'revoke', version: '1' })
 const rawPublicKey = (privatePem) => createPublicKey(createPrivateKey(privatePem)).export({ format: 'der', type: 'spki' }).subarray(12)
-const keyIdOf = (raw) => createHash('sha3-256').update(raw).digest('hex').slice(0, 16)
-
-/** Polls `probe` until it returns something truthy, or fails with `what` after SLOW. */
-async function until(what, probe) {
-  const deadline = Date.now() + SLOW
-  for (;;) {
-    const value = await probe()
-    if (value) return value
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`)
-    await sleep(250)
-  }
-}
+const keyIdOf = (raw) => H(raw).subarray(0, 8).toString('hex')
 
 const s = { first: null, n: 0, oldPem: '', newPem: '', t: -1, before: null, after: null, beforeText: '', afterText: '' }
 

@@ -8,23 +8,10 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import AxeBuilderModule from '@axe-core/playwright'
-import { ALL_PASS, BASE, SLOW, getJson, newPage, shot, stampViaApi, useBrowser, verifyInBrowser } from './browser.mjs'
+import { ALL_PASS, BASE, SLOW, getJson, newPage, shot, stampViaApi, until, useBrowser, verifyInBrowser } from './browser.mjs'
 
 const AxeBuilder = AxeBuilderModule.default ?? AxeBuilderModule
 useBrowser()
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Polls `probe` until it returns something truthy, or fails with `what` after SLOW. */
-async function until(what, probe) {
-  const deadline = Date.now() + SLOW
-  for (;;) {
-    const value = await probe()
-    if (value) return value
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`)
-    await sleep(250)
-  }
-}
 
 /** Head i once every listed witness has cosigned it. */
 function cosignedByAll(i, witnesses) {
