@@ -37,9 +37,9 @@ struct TrustedKeys {
 };
 TrustedKeys trusted_keys(const std::optional<std::filesystem::path>& key_file, HttpClient* http);
 // Appends the steps "current-head" and "consistency": the proof's head is in
-// the log the server shows now (cli/proof_check.h).
-void check_against_server(core::CheckReport& report, const core::SignedHead& proof_head,
-                          HttpClient& http, std::span<const core::PublicKey> keys);
+// the log the server shows now (cli/proof_check.h). Returns that current head.
+core::SignedHead check_against_server(core::CheckReport& report, const core::SignedHead& proof_head,
+                                      HttpClient& http, std::span<const core::PublicKey> keys);
 // The compact form of a ts with its proof (precondition: it has one).
 std::string compact_of(const core::TsAnswer& a);
 core::Json steps_json(const core::CheckReport& report);

@@ -77,8 +77,8 @@ TrustedKeys trusted_keys(const std::optional<fs::path>& key_file, HttpClient* ht
   }
 }
 
-void check_against_server(core::CheckReport& report, const core::SignedHead& proof_head,
-                          HttpClient& http, std::span<const core::PublicKey> keys) {
+core::SignedHead check_against_server(core::CheckReport& report, const core::SignedHead& proof_head,
+                                      HttpClient& http, std::span<const core::PublicKey> keys) {
   Api api(http);
   auto current = api.head(std::nullopt);
   std::optional<core::ConsistencyProof> consistency;
@@ -87,6 +87,7 @@ void check_against_server(core::CheckReport& report, const core::SignedHead& pro
     consistency = api.consistency(i, current->head.interval.index);
   check_against_head(report, proof_head, current->head, consistency ? &*consistency : nullptr,
                      keys);
+  return current->head;
 }
 
 int report_errors(std::ostream& err) {

@@ -37,16 +37,9 @@ core::KeyTrust verification_trust(const std::vector<core::PublicKey>& pinned,
 
 void check_against_server(core::CheckReport& report, const core::SignedHead& proof_head,
                           HttpClient& http, const core::KeyTrust& trust) {
-  Api api(http);
-  auto current = api.head(std::nullopt);
-  std::optional<core::ConsistencyProof> consistency;
-  const uint64_t i = proof_head.interval.index;
-  if (current->head.interval.index > i)
-    consistency = api.consistency(i, current->head.interval.index);
   const std::vector<core::PublicKey> keys = trust.keys();
-  check_against_head(report, proof_head, current->head, consistency ? &*consistency : nullptr,
-                     keys);
-  core::enforce_key_range(report, trust, current->head, "current-head");
+  auto current = check_against_server(report, proof_head, http, std::span(keys));
+  core::enforce_key_range(report, trust, current, "current-head");
 }
 
 std::string proof_file_authority(std::string_view proof_text) {
