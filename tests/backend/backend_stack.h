@@ -10,6 +10,7 @@
 #include "core/decode.h"
 #include "core/encoding.h"
 #include "core/protocol.h"
+#include "support/e2e_stack.h"
 #include "support/fault_proxy.h"
 #include "support/http_client.h"
 #include "support/test_env.h"
@@ -98,18 +99,7 @@ class Stack {
   std::map<std::string, std::string>& worker_env() { return worker_env_; }
   int64_t count(const std::string& sql) { return std::stoll(test::query_value(db, sql)); }
 
-  std::vector<core::PublicKey> keys() {
-    std::vector<core::PublicKey> out;
-    auto j = parse_json(http_get(base, "/api/v1/keys").body);
-    for (auto& k : j) {
-      auto bytes = core::from_base64(k.at("public_key").get<std::string>());
-      if (!bytes.ok() || bytes->size() != 32) continue;
-      core::PublicKey pk;
-      std::copy(bytes->begin(), bytes->end(), pk.begin());
-      out.push_back(pk);
-    }
-    return out;
-  }
+  std::vector<core::PublicKey> keys() { return test::published_keys(base); }
 
   std::string db, backend_db, redis_url, dir, base;
   int port = 0;

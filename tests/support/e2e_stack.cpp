@@ -62,7 +62,9 @@ bool E2eStack::script(const std::string& command) const {
   return std::system(cmd.c_str()) == 0;
 }
 
-std::vector<core::PublicKey> E2eStack::keys() const {
+std::vector<core::PublicKey> E2eStack::keys() const { return published_keys(base); }
+
+std::vector<core::PublicKey> published_keys(const std::string& base) {
   std::vector<core::PublicKey> out;
   for (auto& k : parse_json(http_get(base, "/api/v1/keys").body)) {
     auto bytes = core::from_base64(k.at("public_key").get<std::string>());

@@ -16,6 +16,9 @@
 
 namespace ink::test {
 
+// The public keys a service lists at /api/v1/keys (base: its URL).
+std::vector<core::PublicKey> published_keys(const std::string& base);
+
 class E2eStack {
  public:
   // Reuses the stack in dir if it answers, else starts one with `settings`
