@@ -489,20 +489,9 @@ TEST(Adversarial, HungWorkerIsFencedAndSequencingGoesOn) {
   Ledger ledger;
   const pid_t active = s.pid_of("worker");
   ASSERT_GT(active, 0);
-  test::Process standby({s.bin + "/ink-worker"},
-                        {{"DATABASE_URL", s.env.at("DATABASE_URL")},
-                         {"REDIS_URL", s.env.at("REDIS_URL")},
-                         {"INK_AUTHORITY", s.env.at("INK_AUTHORITY")},
-                         {"INK_INTERVAL", s.env.at("INK_INTERVAL")},
-                         {"INK_WORKER_LEASE", s.env.at("INK_WORKER_LEASE")},
-                         {"INK_KEY_PATH", s.dir + "/keys/ink-ed25519.pem"}},
-                        s.dir + "/standby-worker.log");
-  ASSERT_TRUE(test::wait_until(
-      [&] {
-        return test::read_file(s.dir + "/standby-worker.log").find("waiting") != std::string::npos;
-      },
-      30s))
-      << test::read_file(s.dir + "/standby-worker.log");
+  auto standby_worker = s.start_standby_worker("standby-worker");
+  ASSERT_TRUE(standby_worker) << test::read_file(s.dir + "/standby-worker.log");
+  test::Process& standby = *standby_worker;
   ::kill(active, SIGSTOP);
   struct Resume {
     pid_t pid;

@@ -212,21 +212,8 @@ TEST(Failover, WorkerKilledWithThePrimaryIsReplacedOnTheNewPrimary) {
   test::Ledger ledger;
   auto monitor = start_monitor(s, "monitor-worker-killed");
   // A second worker, waiting for the lease.
-  test::Process second({s.bin + "/ink-worker"},
-                       {{"DATABASE_URL", s.env.at("DATABASE_URL")},
-                        {"REDIS_URL", s.env.at("REDIS_URL")},
-                        {"INK_AUTHORITY", s.env.at("INK_AUTHORITY")},
-                        {"INK_INTERVAL", s.env.at("INK_INTERVAL")},
-                        {"INK_WORKER_LEASE", s.env.at("INK_WORKER_LEASE")},
-                        {"INK_WORKER_METRICS_LISTEN", ""},
-                        {"INK_KEY_PATH", s.dir + "/keys/ink-ed25519.pem"}},
-                       s.dir + "/second-worker.log");
-  ASSERT_TRUE(test::wait_until(
-      [&] {
-        return test::read_file(s.dir + "/second-worker.log").find("waiting") != std::string::npos;
-      },
-      30s))
-      << test::read_file(s.dir + "/second-worker.log");
+  auto second = s.start_standby_worker("second-worker");
+  ASSERT_TRUE(second) << test::read_file(s.dir + "/second-worker.log");
   Burst burst(s, ledger, 6);
   std::this_thread::sleep_for(2s);
   const pid_t first = s.pid_of("worker");

@@ -76,6 +76,23 @@ std::vector<core::PublicKey> published_keys(const std::string& base) {
   return out;
 }
 
+std::unique_ptr<Process> E2eStack::start_standby_worker(const std::string& name) const {
+  const std::string log = dir + "/" + name + ".log";
+  auto worker = std::make_unique<Process>(
+      std::vector<std::string>{bin + "/ink-worker"},
+      std::map<std::string, std::string>{{"DATABASE_URL", env.at("DATABASE_URL")},
+                                         {"REDIS_URL", env.at("REDIS_URL")},
+                                         {"INK_AUTHORITY", env.at("INK_AUTHORITY")},
+                                         {"INK_INTERVAL", env.at("INK_INTERVAL")},
+                                         {"INK_WORKER_LEASE", env.at("INK_WORKER_LEASE")},
+                                         {"INK_WORKER_METRICS_LISTEN", ""},
+                                         {"INK_KEY_PATH", dir + "/keys/ink-ed25519.pem"}},
+      log);
+  bool waiting =
+      wait_until([&] { return read_file(log).find("waiting") != std::string::npos; }, 30s);
+  return waiting ? std::move(worker) : nullptr;
+}
+
 bool E2eStack::ready() const {
   try {
     return http_get(base, "/api/ready").status == 200;

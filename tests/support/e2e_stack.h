@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -13,6 +14,7 @@
 
 #include "core/sign.h"
 #include "support/http_client.h"
+#include "support/test_env.h"
 
 namespace ink::test {
 
@@ -37,6 +39,10 @@ class E2eStack {
   bool script(const std::string& command) const;
   std::vector<core::PublicKey> keys() const;
   bool ready() const;
+  // A second ink-worker on this stack (log DIR/NAME.log, no metrics
+  // endpoint), returned once it waits for the worker lock; null if it does
+  // not within 30 s.
+  std::unique_ptr<Process> start_standby_worker(const std::string& name) const;
 };
 
 // Submissions answered 200, remembered with their data, to be verified at the end.
