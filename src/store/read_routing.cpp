@@ -27,6 +27,12 @@ ReadRouting::ReadRouting(asio::any_io_executor executor, std::shared_ptr<PgPool>
       standby_(std::move(standby)),
       options_(options) {}
 
+void ReadRouting::rest() {
+  resting_until_ns_ =
+      now_ns() +
+      std::chrono::duration_cast<std::chrono::nanoseconds>(options_.rest_after_failure).count();
+}
+
 bool ReadRouting::standby_up() const { return standby_ && now_ns() >= resting_until_ns_; }
 
 ReadRouting::Choice ReadRouting::choose() {
@@ -68,9 +74,7 @@ awaitable<void> ReadRouting::settle(uint64_t interval, std::chrono::milliseconds
 void ReadRouting::standby_failed(const std::string& why) {
   ++counts_.failures;
   bool was_up = standby_up();
-  resting_until_ns_ =
-      now_ns() +
-      std::chrono::duration_cast<std::chrono::nanoseconds>(options_.rest_after_failure).count();
+  rest();
   if (was_up) spdlog::warn("reading from the primary for now: the standby failed ({})", why);
   // Once it rests, a probe decides when it is back.
   if (!probing_.exchange(true))
@@ -90,9 +94,7 @@ awaitable<void> ReadRouting::probe_loop() {
         ok = true;
       } catch (const std::exception& e) {
         ++counts_.failures;
-        resting_until_ns_ = now_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                           options_.rest_after_failure)
-                                           .count();
+        rest();
         spdlog::debug("standby probe failed: {}", e.what());
       }
       if (ok && !standby_up() && replayed_ >= heard_) {

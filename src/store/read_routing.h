@@ -74,6 +74,7 @@ class ReadRouting : public std::enable_shared_from_this<ReadRouting> {
 
  private:
   asio::awaitable<void> probe_loop();
+  void rest();  // no standby reads for rest_after_failure
 
   asio::any_io_executor executor_;
   std::shared_ptr<PgPool> primary_, standby_;
