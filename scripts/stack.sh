@@ -28,6 +28,7 @@ INK_PORT=${INK_PORT:-23230}
 INK_BIND=${INK_BIND:-127.0.0.1}
 INK_AUTHORITY=${INK_AUTHORITY:-localhost:$INK_PORT}
 INK_BACKENDS=${INK_BACKENDS:-2}
+INK_BACKEND_UNIX=${INK_BACKEND_UNIX:-1}
 INK_BACKEND_BASE_PORT=${INK_BACKEND_BASE_PORT:-8081}
 INK_WEB_PORT=${INK_WEB_PORT:-3000}
 INK_INTERVAL=${INK_INTERVAL:-2}
@@ -95,11 +96,30 @@ services_env() {
   export DATABASE_URL DATABASE_READ_URL REDIS_URL
 }
 
+# The Unix socket nginx reaches backend N by (cheaper than loopback TCP:
+# docs/performance.md), or nothing, and then its TCP port: with
+# INK_BACKEND_UNIX=0, with a path too long for a socket, or where nginx's
+# workers (nobody, when started as root) cannot reach the run folder.
+backend_socket() {  # backend_socket N
+  [ "$INK_BACKEND_UNIX" = 0 ] && return 0
+  local path="$run/backend-$1.sock"
+  [ "${#path}" -lt 100 ] || return 0
+  if [ "$(id -u)" -eq 0 ]; then
+    runuser -u nobody -- test -x "$run" 2>/dev/null || return 0
+  fi
+  echo "$path"
+}
+
 write_nginx_conf() {
-  local servers="" i port
+  local servers="" i port socket
   for i in $(seq 1 "$INK_BACKENDS"); do
     port=$((INK_BACKEND_BASE_PORT + i - 1))
-    servers+="    server 127.0.0.1:$port max_fails=1 fail_timeout=2s;"$'\n'
+    socket=$(backend_socket "$i")
+    if [ -n "$socket" ]; then
+      servers+="    server unix:$socket max_fails=1 fail_timeout=2s;"$'\n'
+    else
+      servers+="    server 127.0.0.1:$port max_fails=1 fail_timeout=2s;"$'\n'
+    fi
   done
   local user_line=""
   [ "$(id -u)" -eq 0 ] && user_line="user nobody nogroup;"
@@ -230,7 +250,8 @@ start_backend() {  # start_backend N
     INK_AUTHORITY="$INK_AUTHORITY" INK_INTERVAL="$INK_INTERVAL" \
     INK_TSA_CERT="$INK_TSA_CERT" INK_TSA_KEY="$INK_TSA_KEY" \
     INK_RETENTION_HOURS="$INK_RETENTION_HOURS" INK_WAIT_SECONDS="$INK_WAIT_SECONDS" \
-    INK_LISTEN="127.0.0.1:$((INK_BACKEND_BASE_PORT + i - 1))" "$bin/ink-backend"
+    INK_LISTEN="127.0.0.1:$((INK_BACKEND_BASE_PORT + i - 1))" \
+    INK_LISTEN_UNIX="$(backend_socket "$i")" "$bin/ink-backend"
 }
 
 start_worker() {

@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
   app.add_option("--listen", c.listen, "host:port to listen on")
       ->envname("INK_LISTEN")
       ->capture_default_str();
+  app.add_option("--listen-unix", c.listen_unix,
+                 "also listen on a Unix socket at this path (for a proxy on this host)")
+      ->envname("INK_LISTEN_UNIX");
   app.add_option("--wait-seconds", c.wait_seconds, "longest hold of a `wait` request")
       ->envname("INK_WAIT_SECONDS")
       ->capture_default_str();

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cmath>
@@ -90,7 +91,16 @@ int run_backend(const Config& config) {
   if (!schema_ready) return 1;
   unsigned threads =
       config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
-  asio::io_context io{int(threads)};
+  // One io_context per thread, each run by that thread alone: the shared
+  // parts (pools, head feed, group commit, Redis, listener) live on the
+  // first, and connections are dealt out to all of them. A connection's
+  // handlers then never wake another thread (a multi-threaded io_context
+  // cost 14% of the CPU in futex and scheduling under load).
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  for (unsigned i = 0; i < threads; ++i) contexts.push_back(std::make_unique<asio::io_context>(1));
+  asio::io_context& io = *contexts.front();
+  std::vector<asio::any_io_executor> session_executors;
+  for (auto& context : contexts) session_executors.push_back(context->get_executor());
 
   store::PgPool::Options pool_options;
   pool_options.conninfo = config.database_url;
@@ -143,7 +153,7 @@ int run_backend(const Config& config) {
   add_witness_metrics(io.get_executor(), witnesses, cosignatures, *feed, metrics,
                       std::chrono::seconds(5));
   add_witness_routes(api, std::move(witnesses), cosignatures, proofs, config.max_body_bytes);
-  Server server(io, config, api, hub, metrics);
+  Server server(io, session_executors, config, api, hub, metrics);
 
   metrics.add_gauge("ink_waiting_clients", "Requests held by `wait` for their proof.",
                     [feed] { return double(feed->waiting()); });
@@ -264,10 +274,17 @@ int run_backend(const Config& config) {
     drain.async_wait(check_drained);
   });
 
-  std::vector<std::thread> pool_threads;
-  for (unsigned i = 1; i < threads; ++i) pool_threads.emplace_back([&io] { io.run(); });
+  // The other contexts run until the first one is done: keep them from
+  // returning while they have no connection.
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
+  std::vector<std::thread> session_threads;
+  for (unsigned i = 1; i < threads; ++i) {
+    keep_running.emplace_back(contexts[i]->get_executor());
+    session_threads.emplace_back([&context = *contexts[i]] { context.run(); });
+  }
   io.run();
-  for (auto& t : pool_threads) t.join();
+  for (unsigned i = 1; i < threads; ++i) contexts[i]->stop();
+  for (auto& t : session_threads) t.join();
   subscriber.stop();
   spdlog::info("ink-backend stopped");
   return 0;

@@ -17,8 +17,9 @@ struct Config {
   std::string redis_url = "redis://127.0.0.1:6379";
   std::string authority = "localhost:23230";  // must match the worker's
   std::string listen = "127.0.0.1:8081";      // host:port, [v6]:port
-  double wait_seconds = 30;                   // longest hold of a `wait` request
-  double retention_hours = 24;                // ts proof records kept (404 vs 410)
+  std::string listen_unix;      // also a Unix socket at this path, for a proxy on this host
+  double wait_seconds = 30;     // longest hold of a `wait` request
+  double retention_hours = 24;  // ts proof records kept (404 vs 410)
   std::vector<std::string> trusted_proxies = {"127.0.0.1", "::1"};  // X-Real-IP honoured from these
   size_t max_connections = 50000;
   size_t max_body_bytes = 16 * 1024;

@@ -1,16 +1,20 @@
 #include "server/server.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <cstring>
 #include <deque>
 #include <mutex>
 #include <unordered_set>
@@ -24,6 +28,12 @@ namespace http = beast::http;
 namespace websocket = beast::websocket;
 using asio::awaitable;
 using asio::ip::tcp;
+// Connections come over TCP or, from a proxy on this host, a Unix socket:
+// one session type serves both.
+using Socket = asio::generic::stream_protocol::socket;
+using Stream = beast::basic_stream<asio::generic::stream_protocol, asio::any_io_executor,
+                                   beast::unlimited_rate_policy>;
+using LocalProtocol = asio::local::stream_protocol;
 
 namespace {
 
@@ -40,24 +50,28 @@ struct ConnectionCount {
 }  // namespace
 
 // What stop() needs to close a keep-alive connection that sits between
-// requests. Touched only on the connection's strand, except the registry.
+// requests. Touched only on the connection's executor, except the registry.
 struct ConnectionHandle {
   asio::any_io_executor executor;
-  beast::tcp_stream* stream = nullptr;  // nullptr once the session no longer owns it
+  Stream* stream = nullptr;  // nullptr once the session no longer owns it
   const beast::flat_buffer* buffer = nullptr;
   bool idle = false;  // waiting for the first byte of the next request
 };
 
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
-  Impl(asio::io_context& io_, const Config& config_, Api& api_, pubsub::Hub& hub_,
-       Metrics& metrics_, std::atomic<bool>& stopping_)
+  Impl(asio::io_context& io_, std::vector<asio::any_io_executor> session_executors_,
+       const Config& config_, Api& api_, pubsub::Hub& hub_, Metrics& metrics_,
+       std::atomic<bool>& stopping_)
       : io(io_),
+        session_executors(std::move(session_executors_)),
         config(config_),
         api(api_),
         hub(hub_),
         metrics(metrics_),
         stopping(stopping_),
-        acceptor(asio::make_strand(io_)) {
+        acceptor(io_),
+        local_acceptor(io_) {
+    if (session_executors.empty()) session_executors.push_back(io_.get_executor());
     for (auto& t : config.trusted_proxies) {
       boost::system::error_code ec;
       auto a = asio::ip::make_address(t, ec);
@@ -68,34 +82,42 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
   using Parser = http::request_parser<http::string_body>;
 
-  awaitable<void> accept_loop();
+  template <class Acceptor>
+  awaitable<void> accept_loop(Acceptor& from);
   // One connection: read a request, serve it (or hand it to the live feed),
   // write the answer, again while the connection is kept alive.
-  awaitable<void> session(tcp::socket socket);
+  awaitable<void> session(Socket socket);
   // Reads one whole request into `parser`. False: the connection is done
   // (closed, timed out, or the request was refused and answered).
-  awaitable<bool> read_request(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                               Parser& parser, ConnectionHandle& handle);
+  awaitable<bool> read_request(Stream& stream, beast::flat_buffer& buffer, Parser& parser,
+                               ConnectionHandle& handle);
   // Answers through the API; false when the connection must close.
-  awaitable<bool> serve(beast::tcp_stream& stream, http::request<http::string_body> req,
-                        const asio::ip::address& peer);
+  // `peer`: the TCP peer's address; nullopt for a Unix socket's (a process on
+  // this host, trusted like a proxy).
+  awaitable<bool> serve(Stream& stream, http::request<http::string_body> req,
+                        const std::optional<asio::ip::address>& peer);
   // The one place a request is refused: the error in the protocol's body,
   // and the connection closed (after a refusal nothing read can be trusted).
-  awaitable<void> refuse_request(beast::tcp_stream& stream, int status, std::string code,
-                                 std::string message, const Parser* parser,
+  awaitable<void> refuse_request(Stream& stream, int status, std::string code, std::string message,
+                                 const Parser* parser,
                                  std::vector<std::pair<std::string, std::string>> headers = {});
   // A problem with a WebSocket upgrade request, before Beast sees it.
   std::optional<FramingProblem> check_upgrade(const http::request<http::string_body>& req) const;
-  void refuse_connection(tcp::socket& socket);
+  void refuse_connection(Socket& socket);
   void close_idle_connections();
 
   asio::io_context& io;
+  // One single-threaded io_context each: a connection lives on one of them
+  // (round robin), so its handlers never hop threads and need no strand.
+  std::vector<asio::any_io_executor> session_executors;
+  size_t next_session_executor = 0;  // touched by the accept loop only
   const Config& config;
   Api& api;
   pubsub::Hub& hub;
   Metrics& metrics;
   std::atomic<bool>& stopping;
   tcp::acceptor acceptor;
+  LocalProtocol::acceptor local_acceptor;  // open when config.listen_unix is set
   std::vector<asio::ip::address> trusted;
   std::mutex connections_mutex;
   std::unordered_set<std::shared_ptr<ConnectionHandle>> connections;
@@ -118,13 +140,12 @@ void Server::Impl::close_idle_connections() {
     });
 }
 
-// A live-feed subscriber: heads queue on the session's strand and one writer
+// A live-feed subscriber: heads queue on the session's executor and one writer
 // sends them in order; a queue over the limit means the client cannot keep
 // up, and it is dropped rather than waited for.
 class LiveSession : public pubsub::HubMember, public std::enable_shared_from_this<LiveSession> {
  public:
-  LiveSession(beast::tcp_stream&& stream, Server::Impl& server)
-      : ws_(std::move(stream)), server_(server) {}
+  LiveSession(Stream&& stream, Server::Impl& server) : ws_(std::move(stream)), server_(server) {}
 
   awaitable<void> run(http::request<http::string_body> request) {
     beast::get_lowest_layer(ws_).expires_never();
@@ -204,7 +225,7 @@ class LiveSession : public pubsub::HubMember, public std::enable_shared_from_thi
     writing_ = false;
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<Stream> ws_;
   Server::Impl& server_;
   std::deque<std::shared_ptr<const std::string>> queue_;
   bool writing_ = false;
@@ -212,7 +233,7 @@ class LiveSession : public pubsub::HubMember, public std::enable_shared_from_thi
   bool close_requested_ = false;
 };
 
-void Server::Impl::refuse_connection(tcp::socket& socket) {
+void Server::Impl::refuse_connection(Socket& socket) {
   static const std::string answer =
       "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
       "Retry-After: 1\r\nConnection: close\r\nContent-Length: 65\r\n\r\n"
@@ -223,17 +244,19 @@ void Server::Impl::refuse_connection(tcp::socket& socket) {
   socket.close(ec);
 }
 
-awaitable<void> Server::Impl::accept_loop() {
+template <class Acceptor>
+awaitable<void> Server::Impl::accept_loop(Acceptor& from) {
   auto self = shared_from_this();
   for (;;) {
-    tcp::socket socket(asio::make_strand(io));
+    Socket socket(session_executors[next_session_executor]);
+    next_session_executor = (next_session_executor + 1) % session_executors.size();
     boost::system::error_code ec;
-    co_await acceptor.async_accept(socket, with_ec(ec));
+    co_await from.async_accept(socket, with_ec(ec));
     if (ec) {
-      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      if (ec == asio::error::operation_aborted || !from.is_open()) co_return;
       // Out of descriptors or similar: pause rather than spin.
       spdlog::warn("accept: {}", ec.message());
-      asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(100));
+      asio::steady_timer pause(from.get_executor(), std::chrono::milliseconds(100));
       co_await pause.async_wait(with_ec(ec));
       continue;
     }
@@ -247,8 +270,8 @@ awaitable<void> Server::Impl::accept_loop() {
 }
 
 awaitable<void> Server::Impl::refuse_request(
-    beast::tcp_stream& stream, int status, std::string code, std::string message,
-    const Parser* parser, std::vector<std::pair<std::string, std::string>> headers) {
+    Stream& stream, int status, std::string code, std::string message, const Parser* parser,
+    std::vector<std::pair<std::string, std::string>> headers) {
   std::optional<std::string> accept;
   std::string content_type;
   if (parser) {
@@ -274,7 +297,7 @@ namespace {
 
 // Reads until the buffer holds a whole header (up to its empty line) and
 // returns the header's length; 0 when `limit` bytes arrived without one.
-awaitable<std::size_t> read_header_bytes(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+awaitable<std::size_t> read_header_bytes(Stream& stream, beast::flat_buffer& buffer,
                                          boost::system::error_code& ec, std::size_t limit) {
   std::size_t searched = 0;
   for (;;) {
@@ -298,7 +321,7 @@ bool quiet_end(const boost::system::error_code& ec) {
 
 }  // namespace
 
-awaitable<bool> Server::Impl::read_request(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+awaitable<bool> Server::Impl::read_request(Stream& stream, beast::flat_buffer& buffer,
                                            Parser& parser, ConnectionHandle& handle) {
   parser.header_limit(std::uint32_t(config.max_header_bytes));
   parser.body_limit(config.max_body_bytes);
@@ -378,8 +401,8 @@ std::optional<FramingProblem> Server::Impl::check_upgrade(
   return std::nullopt;
 }
 
-awaitable<bool> Server::Impl::serve(beast::tcp_stream& stream, http::request<http::string_body> req,
-                                    const asio::ip::address& peer) {
+awaitable<bool> Server::Impl::serve(Stream& stream, http::request<http::string_body> req,
+                                    const std::optional<asio::ip::address>& peer) {
   auto started = std::chrono::steady_clock::now();
   Request request;
   request.method = std::string(req.method_string());
@@ -389,8 +412,8 @@ awaitable<bool> Server::Impl::serve(beast::tcp_stream& stream, http::request<htt
   if (auto it = req.find(http::field::accept); it != req.end())
     request.accept = std::string(it->value());
   request.body = std::move(req.body());
-  request.client = peer.to_string();
-  if (std::find(trusted.begin(), trusted.end(), peer) != trusted.end()) {
+  request.client = peer ? peer->to_string() : "local";
+  if (!peer || std::find(trusted.begin(), trusted.end(), *peer) != trusted.end()) {
     if (auto it = req.find("X-Real-IP"); it != req.end() && !it->value().empty())
       request.client = std::string(it->value());
   }
@@ -418,13 +441,24 @@ awaitable<bool> Server::Impl::serve(beast::tcp_stream& stream, http::request<htt
   co_return !ec && keep_alive;
 }
 
-awaitable<void> Server::Impl::session(tcp::socket socket) {
+awaitable<void> Server::Impl::session(Socket socket) {
   auto self = shared_from_this();
   ConnectionCount count(metrics);
   boost::system::error_code ec;
-  auto peer = socket.remote_endpoint(ec).address();
-  socket.set_option(tcp::no_delay(true), ec);
-  beast::tcp_stream stream(std::move(socket));
+  // An unknown peer (the connection already broken) is nobody trusted.
+  std::optional<asio::ip::address> peer = asio::ip::address();
+  auto remote = socket.remote_endpoint(ec);
+  if (!ec && remote.protocol().family() == AF_UNIX) {
+    peer.reset();
+  } else if (!ec) {
+    tcp::endpoint address;
+    auto size = std::min(remote.size(), address.capacity());
+    std::memcpy(address.data(), remote.data(), size);
+    address.resize(size);
+    peer = address.address();
+    socket.set_option(tcp::no_delay(true), ec);
+  }
+  Stream stream(std::move(socket));
   // Bounded: a header that never ends cannot grow it past this.
   beast::flat_buffer buffer(config.max_header_bytes + config.max_body_bytes + 16 * 1024);
   auto handle = std::make_shared<ConnectionHandle>();
@@ -473,12 +507,13 @@ awaitable<void> Server::Impl::session(tcp::socket socket) {
     }
     if (!co_await serve(stream, parser.release(), peer)) break;
   }
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.socket().shutdown(Socket::shutdown_send, ec);
 }
 
-Server::Server(asio::io_context& io, const Config& config, Api& api, pubsub::Hub& hub,
-               Metrics& metrics)
-    : impl_(std::make_shared<Impl>(io, config, api, hub, metrics, stopping_)) {}
+Server::Server(asio::io_context& io, std::vector<asio::any_io_executor> session_executors,
+               const Config& config, Api& api, pubsub::Hub& hub, Metrics& metrics)
+    : impl_(std::make_shared<Impl>(io, std::move(session_executors), config, api, hub, metrics,
+                                   stopping_)) {}
 
 void Server::start() {
   auto endpoint = parse_listen(impl_->config.listen);
@@ -491,7 +526,28 @@ void Server::start() {
     throw std::runtime_error("cannot listen on " + impl_->config.listen + ": " + ec.message());
   acceptor.listen(4096);
   port_ = acceptor.local_endpoint().port();
-  asio::co_spawn(acceptor.get_executor(), impl_->accept_loop(), asio::detached);
+  asio::co_spawn(acceptor.get_executor(), impl_->accept_loop(acceptor), asio::detached);
+  if (!impl_->config.listen_unix.empty()) listen_unix();
+}
+
+void Server::listen_unix() {
+  const auto& path = impl_->config.listen_unix;
+  // A socket file left by a process that died is replaced; anything else is not.
+  struct stat existing {};
+  if (::lstat(path.c_str(), &existing) == 0) {
+    if (!S_ISSOCK(existing.st_mode))
+      throw std::runtime_error("cannot listen on " + path + ": it exists and is not a socket");
+    ::unlink(path.c_str());
+  }
+  auto& local = impl_->local_acceptor;
+  boost::system::error_code ec;
+  local.open(LocalProtocol(), ec);
+  if (!ec) local.bind(LocalProtocol::endpoint(path), ec);
+  if (!ec) local.listen(4096, ec);
+  if (ec) throw std::runtime_error("cannot listen on " + path + ": " + ec.message());
+  // The proxy may run as another user (nginx's workers as nobody).
+  ::chmod(path.c_str(), 0666);
+  asio::co_spawn(local.get_executor(), impl_->accept_loop(local), asio::detached);
 }
 
 void Server::stop() {
@@ -499,6 +555,10 @@ void Server::stop() {
   asio::post(impl_->acceptor.get_executor(), [impl = impl_] {
     boost::system::error_code ec;
     impl->acceptor.close(ec);
+    if (impl->local_acceptor.is_open()) {
+      impl->local_acceptor.close(ec);
+      ::unlink(impl->config.listen_unix.c_str());
+    }
   });
   impl_->hub.close_all();
   auto grace = std::make_shared<asio::steady_timer>(impl_->acceptor.get_executor());
