@@ -63,6 +63,11 @@ int main(int argc, char** argv) {
   app.add_option("--db-connections", c.db_connections, "PostgreSQL pool size")
       ->envname("INK_DB_CONNECTIONS")
       ->capture_default_str();
+  app.add_option("--commits-in-flight", c.batches_in_flight,
+                 "group commits of new ts under way at once (each holds a connection)")
+      ->envname("INK_COMMITS_IN_FLIGHT")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   app.add_option("--commit-resolve-seconds", c.commit_resolve_seconds,
                  "how long to ask whether a commit whose answer was lost landed")
       ->envname("INK_COMMIT_RESOLVE_SECONDS")
