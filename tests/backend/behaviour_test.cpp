@@ -3,7 +3,13 @@
 // metrics the operator reads.
 
 #include <libpq-fe.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 
+#include <csignal>
+#include <cstring>
+#include <fstream>
 #include <future>
 #include <thread>
 
@@ -151,6 +157,77 @@ TEST(Behaviour, MetricsNameTypeAndMove) {
   EXPECT_NE(after.find("ink_http_request_duration_seconds_count{route=\"ts_create\"} 1"),
             std::string::npos);
   EXPECT_GE(metric(s, "ink_newest_interval"), 0);
+}
+
+// One request over a Unix socket (Connection: close); the status, or 0 when
+// nothing answered.
+int status_over_unix_socket(const std::string& path, const std::string& request) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::strncpy(address.sun_path, path.c_str(), sizeof(address.sun_path) - 1);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+    ::close(fd);
+    return 0;
+  }
+  ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+  std::string answer;
+  char chunk[4096];
+  for (ssize_t n; (n = ::recv(fd, chunk, sizeof(chunk), 0)) > 0;) answer.append(chunk, size_t(n));
+  ::close(fd);
+  if (answer.rfind("HTTP/1.1 ", 0) != 0) return 0;
+  return std::stoi(answer.substr(9, 3));
+}
+
+std::string ts_post_from(const std::string& real_ip, const std::string& what) {
+  auto body = stamp(what);
+  return "POST /api/v1/ts/ HTTP/1.1\r\nHost: ink\r\nContent-Type: application/json\r\n"
+         "X-Real-IP: " +
+         real_ip + "\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\nConnection: close\r\n\r\n" + body;
+}
+
+TEST(Behaviour, UnixSocketListenerServesTrustsItsPeerAndGoesAwayOnStop) {
+  const std::string dir = test::testenv_dir() + "/unix-" + std::to_string(getpid());
+  std::system(("mkdir -p " + dir).c_str());
+  const std::string path = dir + "/backend.sock";
+  // 127.0.0.1 is not a trusted proxy here: only the Unix socket's peer is.
+  Stack s(StackOptions{0,
+                       {{"INK_LISTEN_UNIX", path},
+                        {"INK_RATE_LIMIT", "0.01:2"},
+                        {"INK_TRUSTED_PROXIES", "10.9.9.9"}}});
+  ASSERT_TRUE(s.ready());
+  struct stat st {};
+  ASSERT_EQ(::lstat(path.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0666u);  // a proxy running as another user can connect
+  EXPECT_EQ(status_over_unix_socket(path,
+                                    "GET /health HTTP/1.1\r\nHost: ink\r\n"
+                                    "Connection: close\r\n\r\n"),
+            200);
+  // X-Real-IP is believed over the socket: each client has its own bucket.
+  EXPECT_EQ(status_over_unix_socket(path, ts_post_from("10.0.0.1", "u0")), 200);
+  EXPECT_EQ(status_over_unix_socket(path, ts_post_from("10.0.0.1", "u1")), 200);
+  EXPECT_EQ(status_over_unix_socket(path, ts_post_from("10.0.0.1", "u2")), 429);
+  EXPECT_EQ(status_over_unix_socket(path, ts_post_from("10.0.0.2", "u3")), 200);
+  EXPECT_EQ(s.count("SELECT count(*) FROM ts"), 3);
+  // A path holding something else is refused, not removed.
+  const std::string file = dir + "/not-a-socket";
+  std::ofstream(file) << "a file";
+  {
+    test::Process refused({test::bin_dir() + "/ink-backend", "--database-url", s.db, "--listen",
+                           "127.0.0.1:" + std::to_string(free_port()), "--listen-unix", file},
+                          {}, dir + "/refused.log");
+    ASSERT_TRUE(test::wait_until([&] { return !refused.running(); }, 30s));
+    EXPECT_EQ(refused.wait(), 1);
+    EXPECT_NE(test::read_file(dir + "/refused.log").find("is not a socket"), std::string::npos)
+        << test::read_file(dir + "/refused.log");
+    EXPECT_EQ(test::read_file(file), "a file");
+  }
+  // A graceful stop removes the socket file.
+  s.backend->signal(SIGTERM);
+  EXPECT_EQ(s.backend->wait(), 0);
+  EXPECT_NE(::lstat(path.c_str(), &st), 0);
 }
 
 }  // namespace
