@@ -90,6 +90,21 @@ write_env() {
       echo "DATABASE_URL=postgresql://ink@127.0.0.1:$PG_PORT/ink"
     fi
     echo "REDIS_URL=redis://127.0.0.1:$REDIS_PORT"
+    # The same through the Unix socket, for processes on this host (cheaper
+    # than loopback TCP); libpq wants the folder percent-encoded as the host.
+    local sock local_hosts local_standby_hosts=""
+    sock=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$pgsock")
+    local_hosts="$sock:$PG_PORT"
+    for k in $(seq 1 "$PG_STANDBYS"); do
+      local_hosts+=",$sock:$(node_port "$k")"
+      local_standby_hosts+="$sock:$(node_port "$k"),"
+    done
+    if [ "$PG_STANDBYS" -gt 0 ]; then
+      echo "DATABASE_LOCAL_URL=postgresql://ink@$local_hosts/ink?target_session_attrs=read-write"
+      echo "DATABASE_LOCAL_READ_URL=postgresql://ink@${local_standby_hosts}$sock:$PG_PORT/ink?target_session_attrs=prefer-standby"
+    else
+      echo "DATABASE_LOCAL_URL=postgresql://ink@$local_hosts/ink"
+    fi
   } >"$dir/env"
 }
 

@@ -29,6 +29,7 @@ INK_BIND=${INK_BIND:-127.0.0.1}
 INK_AUTHORITY=${INK_AUTHORITY:-localhost:$INK_PORT}
 INK_BACKENDS=${INK_BACKENDS:-2}
 INK_BACKEND_UNIX=${INK_BACKEND_UNIX:-1}
+INK_DB_UNIX=${INK_DB_UNIX:-1}
 INK_BACKEND_BASE_PORT=${INK_BACKEND_BASE_PORT:-8081}
 INK_WEB_PORT=${INK_WEB_PORT:-3000}
 INK_INTERVAL=${INK_INTERVAL:-2}
@@ -91,8 +92,16 @@ services_env() {
     . "$INK_VAR_DIR/services/env"
     [ -n "$own_db" ] && { DATABASE_URL=$own_db; DATABASE_READ_URL=$own_read; }
     [ -n "$own_redis" ] && REDIS_URL=$own_redis
+    # The processes started here reach our own PostgreSQL by its Unix socket
+    # (INK_DB_UNIX=0: by TCP, as everything else does).
+    if [ -z "$own_db" ] && [ "$INK_DB_UNIX" != 0 ] && [ -n "${DATABASE_LOCAL_URL:-}" ]; then
+      process_database_url=$DATABASE_LOCAL_URL
+      process_database_read_url=${DATABASE_LOCAL_READ_URL:-}
+    fi
   fi
   DATABASE_READ_URL=${DATABASE_READ_URL:-}
+  process_database_url=${process_database_url:-$DATABASE_URL}
+  process_database_read_url=${process_database_read_url:-$DATABASE_READ_URL}
   export DATABASE_URL DATABASE_READ_URL REDIS_URL
 }
 
@@ -245,8 +254,8 @@ EOT
 
 start_backend() {  # start_backend N
   local i=$1
-  start "backend-$i" "$logs/backend-$i.log" env DATABASE_URL="$DATABASE_URL" \
-    DATABASE_READ_URL="$DATABASE_READ_URL" REDIS_URL="$REDIS_URL" \
+  start "backend-$i" "$logs/backend-$i.log" env DATABASE_URL="$process_database_url" \
+    DATABASE_READ_URL="$process_database_read_url" REDIS_URL="$REDIS_URL" \
     INK_AUTHORITY="$INK_AUTHORITY" INK_INTERVAL="$INK_INTERVAL" \
     INK_TSA_CERT="$INK_TSA_CERT" INK_TSA_KEY="$INK_TSA_KEY" \
     INK_RETENTION_HOURS="$INK_RETENTION_HOURS" INK_WAIT_SECONDS="$INK_WAIT_SECONDS" \
@@ -255,7 +264,7 @@ start_backend() {  # start_backend N
 }
 
 start_worker() {
-  start worker "$logs/worker.log" env DATABASE_URL="$DATABASE_URL" REDIS_URL="$REDIS_URL" \
+  start worker "$logs/worker.log" env DATABASE_URL="$process_database_url" REDIS_URL="$REDIS_URL" \
     INK_AUTHORITY="$INK_AUTHORITY" INK_INTERVAL="$INK_INTERVAL" \
     INK_RETENTION_HOURS="$INK_RETENTION_HOURS" INK_WAIT_SECONDS="$INK_WAIT_SECONDS" \
     INK_KEY_PATH="$INK_KEY_PATH" INK_WORKER_METRICS_LISTEN="$INK_WORKER_METRICS_LISTEN" \
