@@ -220,7 +220,15 @@ awaitable<std::vector<PgResult>> AsyncConnection::pipeline(std::span<const PgSta
   if (!healthy_) throw PgUnavailable("PostgreSQL connection is broken");
   auto deadline = Clock::now() + timeout;
   if (!PQenterPipelineMode(conn_)) fail("cannot enter pipeline mode");
-  for (const auto& st : statements) {
+  // What the server answers, in order: each statement, preceded by its
+  // Parse when it is prepared here for the first time.
+  struct Answer {
+    size_t statement;
+    std::string prepare_name;  // non-empty: the Parse of `statement`
+  };
+  std::vector<Answer> answers;
+  for (size_t at = 0; at < statements.size(); ++at) {
+    const auto& st = statements[at];
     std::vector<const char*> values;
     std::vector<int> lengths, formats;
     for (size_t i = 0; i < st.params.size(); ++i) {
@@ -229,9 +237,25 @@ awaitable<std::vector<PgResult>> AsyncConnection::pipeline(std::span<const PgSta
       lengths.push_back(p ? int(p->size()) : 0);
       formats.push_back(i < st.binary.size() && st.binary[i] ? 1 : 0);
     }
-    if (!PQsendQueryParams(conn_, st.sql.c_str(), int(values.size()), nullptr, values.data(),
-                           lengths.data(), formats.data(), 1))
+    if (!st.prepared) {
+      if (!PQsendQueryParams(conn_, st.sql.c_str(), int(values.size()), nullptr, values.data(),
+                             lengths.data(), formats.data(), 1))
+        fail("cannot send query");
+      answers.push_back({at, ""});
+      continue;
+    }
+    auto known = prepared_.find(st.sql);
+    std::string name =
+        known != prepared_.end() ? known->second : "ink_" + std::to_string(next_prepared_++);
+    if (known == prepared_.end()) {
+      if (!PQsendPrepare(conn_, name.c_str(), st.sql.c_str(), int(values.size()), nullptr))
+        fail("cannot send query");
+      answers.push_back({at, name});
+    }
+    if (!PQsendQueryPrepared(conn_, name.c_str(), int(values.size()), values.data(), lengths.data(),
+                             formats.data(), 1))
       fail("cannot send query");
+    answers.push_back({at, ""});
   }
   if (!PQpipelineSync(conn_)) fail("cannot send pipeline sync");
   co_await flush(deadline);
@@ -239,13 +263,19 @@ awaitable<std::vector<PgResult>> AsyncConnection::pipeline(std::span<const PgSta
   std::vector<PgResult> results(statements.size());
   std::optional<PgQueryError> error;
   bool unavailable = false;
-  for (size_t i = 0; i < statements.size(); ++i) {
-    for (;;) {  // each statement's results end with a null result
+  for (const auto& answer : answers) {
+    for (;;) {  // each answer's results end with a null result
       PGresult* r = co_await next_result(deadline);
       if (!r) break;
       auto status = PQresultStatus(r);
       if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
-        results[i] = PgResult(r);
+        if (answer.prepare_name.empty())
+          results[answer.statement] = PgResult(r);
+        else {
+          // Made on the server (a Parse outlives any transaction).
+          prepared_.emplace(statements[answer.statement].sql, answer.prepare_name);
+          PQclear(r);
+        }
       } else if (status == PGRES_PIPELINE_ABORTED) {
         PQclear(r);
       } else {

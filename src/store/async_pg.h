@@ -26,6 +26,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace ink::store {
@@ -71,10 +72,14 @@ using PgParams = std::vector<std::optional<std::string>>;
 // One statement of a pipeline: parameters as above, except that those
 // flagged in `binary` are in PostgreSQL's binary send format (e.g. a
 // PgBinaryArray), so client bytes never pass through SQL text.
+// `prepared`: the statement is parsed and planned once per connection (a
+// named prepared statement, made in the same round trip the first time) and
+// only executed after that; for statements run at a high rate.
 struct PgStatement {
   std::string sql;
   PgParams params;
   std::vector<bool> binary;  // per parameter; empty: all text
+  bool prepared = false;
 };
 
 class AsyncConnection {
@@ -118,6 +123,9 @@ class AsyncConnection {
   PGconn* conn_;
   asio::posix::stream_descriptor socket_;
   bool healthy_ = true;
+  // Statements prepared on this connection: SQL -> name.
+  std::unordered_map<std::string, std::string> prepared_;
+  uint64_t next_prepared_ = 0;  // names are never reused
 };
 
 struct PoolStats {

@@ -44,8 +44,12 @@ awaitable<InsertedTs> TsWriter::insert(const std::vector<NewTs>& batch) {
   // The reading and the transaction id (to learn the transaction's fate if
   // the COMMIT's answer is lost). A failure here is before any COMMIT:
   // nothing can have been recorded.
-  auto begun =
-      co_await lease->execute("BEGIN; SELECT ink_ts_clock(), pg_current_xact_id()::text", timeout);
+  // Both statements prepared: at a few rows per group commit, parsing and
+  // planning were a large part of PostgreSQL's work per ts.
+  const std::vector<PgStatement> begin_statements{
+      {"BEGIN", {}, {}}, {"SELECT ink_ts_clock()::text, pg_current_xact_id()::text", {}, {}, true}};
+  auto begin_results = co_await lease->pipeline(begin_statements, timeout);
+  const auto& begun = begin_results.at(1);
   if (begun.rows() != 1 || begun.is_null(0, 0)) {
     co_await lease->execute("ROLLBACK", timeout);  // not leave a transaction open
     throw PgQueryError("no clock reading", "");
@@ -71,7 +75,8 @@ awaitable<InsertedTs> TsWriter::insert(const std::vector<NewTs>& batch) {
   std::vector<PgStatement> statements{
       {kInsert,
        {std::to_string(out.ts_us), ids.finish(), hashes.finish(), tags.finish()},
-       {false, true, true, true}},
+       {false, true, true, true},
+       true},
       {"COMMIT", {}, {}}};
   std::optional<std::string> lost;  // why the COMMIT's answer never came
   try {
