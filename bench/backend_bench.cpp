@@ -1010,6 +1010,18 @@ int main(int argc, char** argv) {
       int port = free_port();
       pid_t backend = start_backend(big, port, stack.dir + "/big-backend.log");
       wait_healthy(port);
+      // Steady state: the backend loads the tree's upper levels once, in the
+      // background, after its first head (reads before go to PostgreSQL whole).
+      // (-1: a backend without that gauge.)
+      auto load_start = Clock::now();
+      double upper_bytes = 0;
+      while (Clock::now() - load_start < 60s &&
+             (upper_bytes = metric(port, "ink_main_tree_memory_bytes")) == 0)
+        std::this_thread::sleep_for(50ms);
+      if (upper_bytes >= 0)
+        std::printf("upper levels of the main tree in memory after %.1f s: %.0f KiB\n",
+                    std::chrono::duration<double>(Clock::now() - load_start).count(),
+                    upper_bytes / 1024);
       auto requests = random_proof_requests(o.intervals);
       auto proofs = load(o, port, requests, o.proof_seconds);
       std::printf(

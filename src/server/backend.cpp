@@ -217,6 +217,8 @@ int run_backend(const Config& config) {
                       [&writer] { return double(writer.resolutions().unknown); });
   metrics.add_gauge("ink_cached_main_tree_nodes", "Main-tree nodes held in memory.",
                     [&proofs] { return double(proofs.cached_nodes()); });
+  metrics.add_gauge("ink_main_tree_memory_bytes", "Bytes of main-tree levels held in memory.",
+                    [&proofs] { return double(proofs.main_tree_bytes()); });
   metrics.add_gauge("ink_redis_subscribed", "1 while the mth-live subscription is up.",
                     [&subscriber] { return subscriber.connected() ? 1.0 : 0.0; });
   auto add_gauge = [&metrics](std::string name, std::string help, std::function<double()> read) {

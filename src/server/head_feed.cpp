@@ -169,14 +169,26 @@ awaitable<void> HeadFeed::advance_loop() {
         if (want - first >= kMaxCatchUp) first = want - kMaxCatchUp + 1;
         auto rows = co_await store_.intervals(first, want);
         db_ok_ = true;
+        uint64_t want_size = 0;
         for (auto& row : rows) {
           auto entry = proofs_.remember(std::move(row));
+          want_size = entry->row.index + 1;
           {
             std::lock_guard lock(mutex_);
             if (entry->row.index == 0) first_clock_ = entry->row.ts_us;
             latest_ = entry;
           }
           hub_.broadcast(entry->json);
+        }
+        if (!rows.empty()) {
+          // The main tree's upper levels follow the heads, off this strand:
+          // their first load must not hold up the heads.
+          asio::co_spawn(
+              io_,
+              [self = shared_from_this(), size = want_size] {
+                return self->proofs_.grow_main_tree(size);
+              },
+              asio::detached);
         }
         if (rows.empty() || rows.back().index != want) {
           // Announced but not visible yet (or gone): try again at the next poll.

@@ -193,6 +193,25 @@ awaitable<std::vector<core::Hash>> ReadStore::mth_nodes(std::span<const core::No
   co_return std::move(nodes).value();
 }
 
+awaitable<std::vector<core::Hash>> ReadStore::mth_level(uint8_t level, uint64_t first,
+                                                        uint64_t end) {
+  if (end <= first) co_return std::vector<core::Hash>{};
+  PgParams params{std::to_string(level), std::to_string(first), std::to_string(end)};
+  auto r = co_await read(
+      "SELECT hash FROM mth_node WHERE level = $1::smallint AND k >= $2::bigint AND k < $3::bigint "
+      "ORDER BY k",
+      params, [n = end - first](const PgResult& answer) { return uint64_t(answer.rows()) == n; });
+  if (uint64_t(r.rows()) != end - first)
+    throw PgQueryError("main tree level " + std::to_string(level) + " nodes " +
+                           std::to_string(first) + ".." + std::to_string(end - 1) +
+                           " are not all stored",
+                       "");
+  std::vector<core::Hash> out;
+  out.reserve(size_t(end - first));
+  for (int i = 0; i < r.rows(); ++i) out.push_back(to_hash(r.bytes(i, 0)));
+  co_return out;
+}
+
 awaitable<void> ReadStore::ping() {
   PgParams none;
   co_await routing_->primary().query("SELECT 1", none);

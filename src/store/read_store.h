@@ -71,6 +71,9 @@ class ReadStore {
 
   // Main-tree nodes, in the order asked; throws PgQueryError if any is missing.
   asio::awaitable<std::vector<core::Hash>> mth_nodes(std::span<const core::NodeId> ids);
+  // Main-tree nodes (level, first) .. (level, end - 1), in order; throws
+  // PgQueryError if any is missing.
+  asio::awaitable<std::vector<core::Hash>> mth_level(uint8_t level, uint64_t first, uint64_t end);
 
   asio::awaitable<void> ping();
 
