@@ -30,7 +30,7 @@ struct Config {
   unsigned threads = 0;  // 0: number of cores
   size_t db_connections = 16;
   size_t batch_max = 1000;             // ts rows per group commit
-  size_t batches_in_flight = 4;        // concurrent group commits
+  size_t batches_in_flight = 1;        // concurrent group commits (docs/performance.md)
   size_t insert_queue = 100000;        // ts waiting for a group commit before new ones get 503
   double commit_resolve_seconds = 10;  // asking for a commit whose answer was lost
   double poll_seconds = 2;             // fallback check of the newest head in PostgreSQL

@@ -55,7 +55,7 @@ TEST(Behaviour, XRealIpFromAnUntrustedPeerIsIgnored) {
 }
 
 TEST(Behaviour, AFullInsertQueueAnswers503AndRecordsNothing) {
-  Stack s(StackOptions{0, {{"INK_INSERT_QUEUE", "2"}}});
+  Stack s(StackOptions{0, {{"INK_INSERT_QUEUE", "2"}, {"INK_COMMITS_IN_FLIGHT", "4"}}});
   ASSERT_TRUE(s.ready());
   // Hold the clock lock as the worker does while it closes an interval: every
   // group commit waits in ink_ts_clock(), so submissions pile up.
