@@ -266,8 +266,12 @@ TEST(EndToEnd, KillingOneBackendDuringABurstLosesNoAcceptedTs) {
   std::vector<std::pair<std::string, std::string>> accepted;  // id, data
   std::atomic<int> sent{0}, accepted_after_kill{0};
   std::atomic<bool> killed{false};
+  // Each submitter goes on until it has sent 10 after the kill, however fast
+  // the first 30 went (bounded, in case the kill never comes).
   auto submit = [&](int worker) {
-    for (int i = 0; i < 20; ++i) {
+    int after_kill = 0;
+    for (int i = 0; i < 2000 && after_kill < 10; ++i) {
+      if (killed) ++after_kill;
       std::string data = "burst-" + std::to_string(worker) + "-" + std::to_string(i);
       try {
         auto res = http_post_json(s.base, "/api/v1/ts/", stamp_json(data));
