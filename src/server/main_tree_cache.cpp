@@ -45,7 +45,8 @@ void MainTreeCache::append(std::span<const core::Hash> base_nodes, core::Hasher&
     };
     std::vector<core::Hash> next;
     next.reserve(end - first);
-    for (size_t k = first; k < end; ++k) next.push_back(hasher.node(node_at(2 * k), node_at(2 * k + 1)));
+    for (size_t k = first; k < end; ++k)
+      next.push_back(hasher.node(node_at(2 * k), node_at(2 * k + 1)));
     added.push_back(std::move(next));
   }
   std::unique_lock lock(mutex_);

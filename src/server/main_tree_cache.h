@@ -53,8 +53,8 @@ class MainTreeCache {
 
  private:
   const uint8_t base_level_;
-  std::mutex append_mutex_;           // one append at a time
-  mutable std::shared_mutex mutex_;   // levels_ while lookups read it
+  std::mutex append_mutex_;                      // one append at a time
+  mutable std::shared_mutex mutex_;              // levels_ while lookups read it
   std::vector<std::vector<core::Hash>> levels_;  // levels_[i]: level base_level_ + i
 };
 

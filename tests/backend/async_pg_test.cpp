@@ -5,6 +5,8 @@
 // clang-format off
 #include <utility>  // before Asio's coroutine headers (Boost 1.74)
 // clang-format on
+#include "store/async_pg.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -12,7 +14,6 @@
 #include <boost/asio/this_coro.hpp>
 #include <exception>
 
-#include "store/async_pg.h"
 #include "support/test_env.h"
 
 namespace ink {
@@ -47,9 +48,10 @@ TEST(AsyncPg, APreparedStatementIsMadeOncePerConnectionAndOnlyWhenTheServerMadeI
     }
     EXPECT_TRUE(refused);
     EXPECT_TRUE(conn->healthy());
-    co_await conn->execute("CREATE TABLE prepared_probe (x int); INSERT INTO prepared_probe "
-                           "VALUES (1), (2), (3)",
-                           5s);
+    co_await conn->execute(
+        "CREATE TABLE prepared_probe (x int); INSERT INTO prepared_probe "
+        "VALUES (1), (2), (3)",
+        5s);
     // Made now (had the failed Parse been remembered, this would fail).
     for (int i = 0; i < 3; ++i) {
       auto results = co_await conn->pipeline(count, 5s);
