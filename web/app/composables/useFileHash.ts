@@ -1,5 +1,7 @@
-// Hashes files in a Web Worker (workers/sha512.worker.ts) with progress and
-// cancel. One job at a time per caller; a new job cancels the old one.
+// Hashes files in Web Workers with progress and cancel: one reads the files
+// (workers/file-reader.worker.ts), one hashes (workers/sha512.worker.ts),
+// joined by a MessageChannel so reading and hashing overlap. One job at a
+// time per caller; a new job cancels the old one.
 export interface HashProgress {
   done: number
   total: number
@@ -10,11 +12,14 @@ export type HashOutcome =
 export function useFileHash() {
   const progress = ref<HashProgress | null>(null)
   let worker: Worker | null = null
+  let reader: Worker | null = null
   let settle: ((outcome: HashOutcome) => void) | null = null
 
   function cancel() {
     worker?.terminate()
+    reader?.terminate()
     worker = null
+    reader = null
     progress.value = null
     settle?.({ ok: false, cancelled: true })
     settle = null
@@ -24,13 +29,17 @@ export function useFileHash() {
     cancel()
     progress.value = { done: 0, total: files.reduce((n, f) => n + f.size, 0) }
     const w = new Worker(new URL('../workers/sha512.worker.ts', import.meta.url), { type: 'module' })
+    const r = new Worker(new URL('../workers/file-reader.worker.ts', import.meta.url), { type: 'module' })
     worker = w
+    reader = r
     return new Promise<HashOutcome>((resolve) => {
       settle = resolve
       const finish = (outcome: HashOutcome) => {
         if (worker !== w) return
         w.terminate()
+        r.terminate()
         worker = null
+        reader = null
         settle = null
         progress.value = null
         resolve(outcome)
@@ -42,9 +51,13 @@ export function useFileHash() {
         else if (m.type === 'done') finish({ ok: true, digests: m.digests })
         else if (m.type === 'error') finish({ ok: false, cancelled: false, name: m.name, message: m.message, file: m.file })
       }
-      w.onerror = (e) => finish({ ok: false, cancelled: false, name: 'WorkerError', message: e.message ?? '', file: '' })
+      const failed = (e: ErrorEvent) => finish({ ok: false, cancelled: false, name: 'WorkerError', message: e.message ?? '', file: '' })
+      w.onerror = failed
+      r.onerror = failed
+      const channel = new MessageChannel()
       // A plain array: a reactive one cannot be cloned into the worker.
-      w.postMessage({ files: [...files] })
+      r.postMessage({ files: [...files], port: channel.port1 }, [channel.port1])
+      w.postMessage({ sizes: files.map((f) => f.size), port: channel.port2 }, [channel.port2])
     })
   }
 

@@ -1,0 +1,59 @@
+// Reads files in order, in slices, a few slices ahead of the hashing worker,
+// and hands each slice over (transferred, not copied) on the port it is given.
+// Reading has a thread of its own because copying a slice into an ArrayBuffer
+// costs the reading thread about as much as hashing it: on one thread the two
+// take turns (~160 MB/s here), on two they overlap (~300 MB/s).
+// Messages:
+//   in (from the page): { files: File[], port: MessagePort }
+//   out (on the port):  { type: 'chunk', buffer } ... { type: 'end' } per file,
+//                       or { type: 'error', name, message, file }
+//   in (on the port):   { type: 'more' }: the hasher finished one chunk
+// Each slice is its own read, so a file changed or truncated after it was
+// chosen fails (NotReadableError) instead of giving a wrong fingerprint,
+// which one long stream() read does not promise.
+const CHUNK = 8 * 1024 * 1024
+// Slices read or in flight but not yet hashed; bounds memory to ~32 MiB.
+const AHEAD = 4
+
+self.onmessage = (event: MessageEvent<{ files: File[]; port: MessagePort }>) => {
+  const { files, port } = event.data
+  let unhashed = 0 // slices started and not yet hashed
+  let wake: (() => void) | null = null
+  port.onmessage = () => {
+    unhashed--
+    wake?.()
+    wake = null
+  }
+
+  void (async () => {
+    for (const file of files) {
+      // Reads are started ahead and delivered in order.
+      const reads: Promise<ArrayBuffer>[] = []
+      try {
+        for (let next = 0, delivered = 0; delivered < file.size;) {
+          while (next < file.size && unhashed < AHEAD) {
+            const read = file.slice(next, Math.min(file.size, next + CHUNK)).arrayBuffer()
+            read.catch(() => {}) // if an earlier read fails, this one's failure is not news
+            reads.push(read)
+            unhashed++
+            next += CHUNK
+          }
+          const read = reads.shift()
+          if (!read) {
+            // Every slice read is with the hasher: wait until it takes one.
+            await new Promise<void>((resolve) => (wake = resolve))
+            continue
+          }
+          const buffer = await read
+          delivered += buffer.byteLength
+          port.postMessage({ type: 'chunk', buffer }, [buffer])
+        }
+      } catch (e) {
+        const error = e as Error
+        port.postMessage({ type: 'error', name: error?.name ?? 'Error', message: error?.message ?? String(e), file: file.name })
+        return
+      }
+      port.postMessage({ type: 'end' })
+    }
+  })()
+}
