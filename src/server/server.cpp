@@ -47,6 +47,20 @@ struct ConnectionCount {
   Metrics& metrics;
 };
 
+// Whether a process accepts connections on the Unix socket at `path`: a
+// connect is refused only when no one listens (a full backlog still means
+// someone does).
+bool someone_listens_on(const std::string& path) {
+  asio::io_context io;
+  LocalProtocol::socket probe(io);
+  boost::system::error_code ec;
+  probe.open(LocalProtocol(), ec);
+  if (!ec) probe.non_blocking(true, ec);
+  if (!ec) probe.connect(LocalProtocol::endpoint(path), ec);
+  return !ec || ec == asio::error::would_block || ec == asio::error::try_again ||
+         ec == asio::error::in_progress;
+}
+
 }  // namespace
 
 // What stop() needs to close a keep-alive connection that sits between
@@ -117,7 +131,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   Metrics& metrics;
   std::atomic<bool>& stopping;
   tcp::acceptor acceptor;
-  LocalProtocol::acceptor local_acceptor;  // open when config.listen_unix is set
+  LocalProtocol::acceptor local_acceptor;       // open when config.listen_unix is set
+  std::pair<dev_t, ino_t> local_socket_file{};  // the file it made (device, inode)
   std::vector<asio::ip::address> trusted;
   std::mutex connections_mutex;
   std::unordered_set<std::shared_ptr<ConnectionHandle>> connections;
@@ -532,11 +547,16 @@ void Server::start() {
 
 void Server::listen_unix() {
   const auto& path = impl_->config.listen_unix;
-  // A socket file left by a process that died is replaced; anything else is not.
+  // A socket file left by a process that died is replaced; anything else,
+  // a live backend's socket above all, is not.
   struct stat existing {};
   if (::lstat(path.c_str(), &existing) == 0) {
     if (!S_ISSOCK(existing.st_mode))
       throw std::runtime_error("cannot listen on " + path + ": it exists and is not a socket");
+    if (someone_listens_on(path))
+      throw std::runtime_error("cannot listen on " + path +
+                               ": another process is listening on it (a backend with the same "
+                               "INK_LISTEN_UNIX?)");
     ::unlink(path.c_str());
   }
   auto& local = impl_->local_acceptor;
@@ -545,6 +565,8 @@ void Server::listen_unix() {
   if (!ec) local.bind(LocalProtocol::endpoint(path), ec);
   if (!ec) local.listen(4096, ec);
   if (ec) throw std::runtime_error("cannot listen on " + path + ": " + ec.message());
+  struct stat mine {};
+  if (::lstat(path.c_str(), &mine) == 0) impl_->local_socket_file = {mine.st_dev, mine.st_ino};
   // The proxy may run as another user (nginx's workers as nobody).
   ::chmod(path.c_str(), 0666);
   asio::co_spawn(local.get_executor(), impl_->accept_loop(local), asio::detached);
@@ -557,7 +579,12 @@ void Server::stop() {
     impl->acceptor.close(ec);
     if (impl->local_acceptor.is_open()) {
       impl->local_acceptor.close(ec);
-      ::unlink(impl->config.listen_unix.c_str());
+      // Only the file this process made, never one a successor put there.
+      struct stat now {};
+      const auto& path = impl->config.listen_unix;
+      if (::lstat(path.c_str(), &now) == 0 &&
+          std::pair{now.st_dev, now.st_ino} == impl->local_socket_file)
+        ::unlink(path.c_str());
     }
   });
   impl_->hub.close_all();

@@ -187,10 +187,19 @@ std::string ts_post_from(const std::string& real_ip, const std::string& what) {
          "\r\nConnection: close\r\n\r\n" + body;
 }
 
-TEST(Behaviour, UnixSocketListenerServesTrustsItsPeerAndGoesAwayOnStop) {
+TEST(Behaviour, UnixSocketListenerServesTrustsItsPeerIsNotTakenOverAndGoesAwayOnStop) {
   const std::string dir = test::testenv_dir() + "/unix-" + std::to_string(getpid());
   std::system(("mkdir -p " + dir).c_str());
   const std::string path = dir + "/backend.sock";
+  {
+    // A socket file left by a process that died (bound, never unlinked): replaced.
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strncpy(address.sun_path, path.c_str(), sizeof(address.sun_path) - 1);
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+    ::close(fd);
+  }
   // 127.0.0.1 is not a trusted proxy here: only the Unix socket's peer is.
   Stack s(StackOptions{0,
                        {{"INK_LISTEN_UNIX", path},
@@ -224,6 +233,22 @@ TEST(Behaviour, UnixSocketListenerServesTrustsItsPeerAndGoesAwayOnStop) {
         << test::read_file(dir + "/refused.log");
     EXPECT_EQ(test::read_file(file), "a file");
   }
+  // A socket another backend listens on is refused, not taken over: the first
+  // backend keeps it and keeps answering on it.
+  {
+    test::Process second({test::bin_dir() + "/ink-backend", "--database-url", s.db, "--listen",
+                          "127.0.0.1:" + std::to_string(free_port()), "--listen-unix", path},
+                         {}, dir + "/second.log");
+    ASSERT_TRUE(test::wait_until([&] { return !second.running(); }, 30s));
+    EXPECT_EQ(second.wait(), 1);
+    EXPECT_NE(test::read_file(dir + "/second.log").find("another process is listening"),
+              std::string::npos)
+        << test::read_file(dir + "/second.log");
+  }
+  EXPECT_EQ(status_over_unix_socket(path,
+                                    "GET /health HTTP/1.1\r\nHost: ink\r\n"
+                                    "Connection: close\r\n\r\n"),
+            200);
   // A graceful stop removes the socket file.
   s.backend->signal(SIGTERM);
   EXPECT_EQ(s.backend->wait(), 0);
