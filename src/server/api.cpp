@@ -5,6 +5,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <map>
 
 #include "core/clock.h"
@@ -22,6 +23,10 @@ using asio::awaitable;
 using core::Json;
 
 namespace {
+
+// A healthy group commit takes milliseconds; a submission older than this
+// means commits hang (reported by /ready).
+constexpr double kCommitStallSeconds = 5;
 
 // A submission whose commit may or may not have landed (see store::TsWriter).
 struct OutcomeUnknown : std::runtime_error {
@@ -373,6 +378,13 @@ awaitable<Response> Api::ready() {
     if (auto clock = p_.clock_problem(); !clock.empty()) {
       body["clock"] = clock;
       body["new_timestamps"] = p_.clock_refusal() ? "refused" : "accepted";
+    }
+    // Likewise commits that hang while reads work (a synchronous standby
+    // gone, a full disk): every backend shares them, so say so, stay ready.
+    const double waiting = std::chrono::duration<double>(p_.batcher.oldest_wait()).count();
+    if (waiting >= kCommitStallSeconds) {
+      body["commits"] = "stalled";
+      body["oldest_submission_waiting_seconds"] = std::round(waiting * 10) / 10;
     }
     r.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
   } else {

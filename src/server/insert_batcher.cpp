@@ -4,6 +4,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <optional>
 
 namespace ink::server {
 
@@ -18,6 +19,16 @@ InsertBatcher::InsertBatcher(asio::any_io_executor executor, store::TsWriter& wr
 size_t InsertBatcher::queued() const {
   std::lock_guard lock(mutex_);
   return queue_.size();
+}
+
+std::chrono::steady_clock::duration InsertBatcher::oldest_wait() const {
+  std::lock_guard lock(mutex_);
+  std::optional<std::chrono::steady_clock::time_point> oldest;
+  if (!writing_since_.empty()) oldest = *writing_since_.begin();
+  if (!queue_.empty() && (!oldest || queue_.front()->since < *oldest))
+    oldest = queue_.front()->since;
+  return oldest ? std::chrono::steady_clock::now() - *oldest
+                : std::chrono::steady_clock::duration{};
 }
 
 asio::awaitable<InsertBatcher::Inserted> InsertBatcher::insert(store::NewTs ts) {
@@ -48,6 +59,7 @@ asio::awaitable<InsertBatcher::Inserted> InsertBatcher::insert(store::NewTs ts) 
 asio::awaitable<void> InsertBatcher::flush_loop() {
   for (;;) {
     std::vector<std::shared_ptr<Pending>> batch;
+    std::multiset<std::chrono::steady_clock::time_point>::iterator writing;
     {
       std::lock_guard lock(mutex_);
       if (queue_.empty()) {
@@ -58,8 +70,13 @@ asio::awaitable<void> InsertBatcher::flush_loop() {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      writing = writing_since_.insert(batch.front()->since);
     }
     co_await write(batch);
+    {
+      std::lock_guard lock(mutex_);
+      writing_since_.erase(writing);
+    }
     for (auto& p : batch) p->done->fire();
   }
 }

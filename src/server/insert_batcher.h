@@ -16,10 +16,12 @@
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <deque>
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <span>
 #include <stdexcept>
 
@@ -48,12 +50,18 @@ class InsertBatcher : public std::enable_shared_from_this<InsertBatcher> {
   // could not be stored).
   asio::awaitable<Inserted> insert(store::NewTs ts);
   size_t queued() const;
+  // How long the oldest submission not yet answered (queued, or in a
+  // transaction not yet committed) has waited; zero when none waits. Seconds
+  // here mean the database accepts reads but not commits (a synchronous
+  // standby gone, a full disk, a lock).
+  std::chrono::steady_clock::duration oldest_wait() const;
   // Batches split to isolate a row whose statement failed.
   uint64_t splits() const { return splits_; }
 
  private:
   struct Pending {
     store::NewTs ts;
+    std::chrono::steady_clock::time_point since = std::chrono::steady_clock::now();
     std::shared_ptr<Notify> done;
     Inserted result;
     std::exception_ptr error;
@@ -69,6 +77,8 @@ class InsertBatcher : public std::enable_shared_from_this<InsertBatcher> {
   mutable std::mutex mutex_;
   std::deque<std::shared_ptr<Pending>> queue_;
   size_t in_flight_ = 0;
+  // Arrival of the oldest row of each batch being written.
+  std::multiset<std::chrono::steady_clock::time_point> writing_since_;
   std::atomic<uint64_t> splits_{0};
 };
 

@@ -107,6 +107,46 @@ TEST(Behaviour, AFullInsertQueueAnswers503AndRecordsNothing) {
   EXPECT_EQ(s.count("SELECT count(*) FROM ts WHERE tag = 'queue'"), ok);
 }
 
+TEST(Behaviour, ReadySaysCommitsAreStalledWhileTheyHangAndNotAfter) {
+  Stack s(StackOptions{0, {}});
+  ASSERT_TRUE(s.ready());
+  auto ready_body = [&] {
+    auto res = http_get(s.base, "/api/ready");
+    EXPECT_EQ(res.status, 200) << res.body;  // reads still work: stays ready
+    return parse_json(res.body);
+  };
+  EXPECT_FALSE(ready_body().contains("commits"));
+  EXPECT_EQ(metric(s, "ink_insert_oldest_wait_seconds"), 0);
+  // Commits hang (as with a synchronous standby gone) while the clock lock is
+  // held: the submission waits, reads go on.
+  std::promise<void> release;
+  std::promise<void> held;
+  std::thread holder([&] {
+    auto c = PQconnectdb(s.db.c_str());
+    PQclear(PQexec(c, "BEGIN"));
+    PQclear(PQexec(c, "SELECT pg_advisory_xact_lock(7300001)"));
+    held.set_value();
+    release.get_future().wait();
+    PQclear(PQexec(c, "COMMIT"));
+    PQfinish(c);
+  });
+  held.get_future().wait();
+  auto waiting = std::async(std::launch::async, [&s] {
+    return post(s, "/api/v1/ts/?tag=stall", stamp("stalled"), "application/json");
+  });
+  EXPECT_TRUE(
+      test::wait_until([&] { return metric(s, "ink_insert_oldest_wait_seconds") >= 5; }, 30s));
+  auto stalled = ready_body();
+  EXPECT_EQ(stalled.value("commits", ""), "stalled") << stalled.dump();
+  EXPECT_GE(stalled.value("oldest_submission_waiting_seconds", 0.0), 5.0) << stalled.dump();
+  release.set_value();
+  holder.join();
+  EXPECT_EQ(waiting.get().status, 200);
+  EXPECT_FALSE(ready_body().contains("commits"));
+  EXPECT_EQ(metric(s, "ink_insert_oldest_wait_seconds"), 0);
+  EXPECT_EQ(s.count("SELECT count(*) FROM ts WHERE tag = 'stall'"), 1);
+}
+
 TEST(Behaviour, GoneAfterRetentionUnknownOtherwiseAnd426ForTheFeed) {
   // Retention 0.001 h = 3.6 s.
   Stack s(StackOptions{0, {{"INK_RETENTION_HOURS", "0.001"}}});
