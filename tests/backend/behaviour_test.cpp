@@ -54,23 +54,33 @@ TEST(Behaviour, XRealIpFromAnUntrustedPeerIsIgnored) {
   expect_error(post_as(s, "10.0.0.3", "x2"), 429, "too_many_requests");
 }
 
+// Holds the clock lock as the worker does while it closes an interval: every
+// group commit waits in ink_ts_clock() until release().
+class ClockLock {
+ public:
+  explicit ClockLock(const std::string& db) : conn_(PQconnectdb(db.c_str())) {
+    PQclear(PQexec(conn_, "BEGIN"));
+    PQclear(PQexec(conn_, "SELECT pg_advisory_xact_lock(7300001)"));
+  }
+  ClockLock(const ClockLock&) = delete;
+  ClockLock& operator=(const ClockLock&) = delete;
+  ~ClockLock() { release(); }
+  void release() {
+    if (!conn_) return;
+    PQclear(PQexec(conn_, "COMMIT"));
+    PQfinish(conn_);
+    conn_ = nullptr;
+  }
+
+ private:
+  PGconn* conn_;
+};
+
 TEST(Behaviour, AFullInsertQueueAnswers503AndRecordsNothing) {
   Stack s(StackOptions{0, {{"INK_INSERT_QUEUE", "2"}, {"INK_COMMITS_IN_FLIGHT", "4"}}});
   ASSERT_TRUE(s.ready());
-  // Hold the clock lock as the worker does while it closes an interval: every
-  // group commit waits in ink_ts_clock(), so submissions pile up.
-  std::promise<void> release;
-  std::promise<void> held;
-  std::thread holder([&] {
-    auto c = PQconnectdb(s.db.c_str());
-    PQclear(PQexec(c, "BEGIN"));
-    PQclear(PQexec(c, "SELECT pg_advisory_xact_lock(7300001)"));
-    held.set_value();
-    release.get_future().wait();
-    PQclear(PQexec(c, "COMMIT"));
-    PQfinish(c);
-  });
-  held.get_future().wait();
+  // Every group commit waits for the clock lock, so submissions pile up.
+  ClockLock clock_lock(s.db);
   std::vector<std::future<test::HttpResponse>> posts;
   for (int i = 0; i < 12; ++i) {
     posts.push_back(std::async(std::launch::async, [&s, i] {
@@ -88,8 +98,7 @@ TEST(Behaviour, AFullInsertQueueAnswers503AndRecordsNothing) {
         return refused && metric(s, "ink_insert_queue") == 2;
       },
       20s));
-  release.set_value();
-  holder.join();
+  clock_lock.release();
   int ok = 0, overloaded = 0;
   for (auto& p : posts) {
     auto res = p.get();
@@ -119,18 +128,7 @@ TEST(Behaviour, ReadySaysCommitsAreStalledWhileTheyHangAndNotAfter) {
   EXPECT_EQ(metric(s, "ink_insert_oldest_wait_seconds"), 0);
   // Commits hang (as with a synchronous standby gone) while the clock lock is
   // held: the submission waits, reads go on.
-  std::promise<void> release;
-  std::promise<void> held;
-  std::thread holder([&] {
-    auto c = PQconnectdb(s.db.c_str());
-    PQclear(PQexec(c, "BEGIN"));
-    PQclear(PQexec(c, "SELECT pg_advisory_xact_lock(7300001)"));
-    held.set_value();
-    release.get_future().wait();
-    PQclear(PQexec(c, "COMMIT"));
-    PQfinish(c);
-  });
-  held.get_future().wait();
+  ClockLock clock_lock(s.db);
   auto waiting = std::async(std::launch::async, [&s] {
     return post(s, "/api/v1/ts/?tag=stall", stamp("stalled"), "application/json");
   });
@@ -139,8 +137,7 @@ TEST(Behaviour, ReadySaysCommitsAreStalledWhileTheyHangAndNotAfter) {
   auto stalled = ready_body();
   EXPECT_EQ(stalled.value("commits", ""), "stalled") << stalled.dump();
   EXPECT_GE(stalled.value("oldest_submission_waiting_seconds", 0.0), 5.0) << stalled.dump();
-  release.set_value();
-  holder.join();
+  clock_lock.release();
   EXPECT_EQ(waiting.get().status, 200);
   EXPECT_FALSE(ready_body().contains("commits"));
   EXPECT_EQ(metric(s, "ink_insert_oldest_wait_seconds"), 0);
