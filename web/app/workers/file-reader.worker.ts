@@ -28,15 +28,16 @@ self.onmessage = (event: MessageEvent<{ files: File[]; port: MessagePort }>) => 
   void (async () => {
     for (const file of files) {
       // Reads are started ahead and delivered in order.
-      const reads: Promise<ArrayBuffer>[] = []
+      const reads: { bytes: Promise<ArrayBuffer>; length: number }[] = []
       try {
         for (let next = 0, delivered = 0; delivered < file.size;) {
           while (next < file.size && unhashed < AHEAD) {
-            const read = file.slice(next, Math.min(file.size, next + CHUNK)).arrayBuffer()
-            read.catch(() => {}) // if an earlier read fails, this one's failure is not news
-            reads.push(read)
+            const length = Math.min(CHUNK, file.size - next)
+            const bytes = file.slice(next, next + length).arrayBuffer()
+            bytes.catch(() => {}) // if an earlier read fails, this one's failure is not news
+            reads.push({ bytes, length })
             unhashed++
-            next += CHUNK
+            next += length
           }
           const read = reads.shift()
           if (!read) {
@@ -44,8 +45,10 @@ self.onmessage = (event: MessageEvent<{ files: File[]; port: MessagePort }>) => 
             await new Promise<void>((resolve) => (wake = resolve))
             continue
           }
-          const buffer = await read
-          delivered += buffer.byteLength
+          const buffer = await read.bytes
+          // A short slice would hash other bytes than the file's: never a fingerprint.
+          if (buffer.byteLength !== read.length) throw new DOMException('the file changed while it was read', 'NotReadableError')
+          delivered += read.length
           port.postMessage({ type: 'chunk', buffer }, [buffer])
         }
       } catch (e) {
