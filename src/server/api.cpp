@@ -381,7 +381,7 @@ awaitable<Response> Api::ready() {
     }
     // Likewise commits that hang while reads work (a synchronous standby
     // gone, a full disk): every backend shares them, so say so, stay ready.
-    const double waiting = std::chrono::duration<double>(p_.batcher.oldest_wait()).count();
+    const double waiting = p_.batcher.oldest_wait_seconds();
     if (waiting >= kCommitStallSeconds) {
       body["commits"] = "stalled";
       body["oldest_submission_waiting_seconds"] = std::round(waiting * 10) / 10;

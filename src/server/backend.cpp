@@ -194,10 +194,9 @@ int run_backend(const Config& config) {
   }
   metrics.add_gauge("ink_insert_queue", "Timestamps queued for the next group commit.",
                     [batcher] { return double(batcher->queued()); });
-  metrics.add_gauge(
-      "ink_insert_oldest_wait_seconds",
-      "Age of the oldest submission not yet committed (0 when none waits).",
-      [batcher] { return std::chrono::duration<double>(batcher->oldest_wait()).count(); });
+  metrics.add_gauge("ink_insert_oldest_wait_seconds",
+                    "Age of the oldest submission not yet committed (0 when none waits).",
+                    [batcher] { return batcher->oldest_wait_seconds(); });
   metrics.add_counter("ink_waits_proven_total",
                       "Held requests answered with the proof a new head brought.",
                       [feed] { return double(feed->wait_outcomes().proven); });

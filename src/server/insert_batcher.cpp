@@ -4,7 +4,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <optional>
 
 namespace ink::server {
 
@@ -21,14 +20,18 @@ size_t InsertBatcher::queued() const {
   return queue_.size();
 }
 
-std::chrono::steady_clock::duration InsertBatcher::oldest_wait() const {
+double InsertBatcher::oldest_wait_seconds() const {
   std::lock_guard lock(mutex_);
-  std::optional<std::chrono::steady_clock::time_point> oldest;
-  if (!writing_since_.empty()) oldest = *writing_since_.begin();
-  if (!queue_.empty() && (!oldest || queue_.front()->since < *oldest))
+  // Batches are taken from the queue's front, so a row being written arrived
+  // before every queued one.
+  std::chrono::steady_clock::time_point oldest;
+  if (!writing_since_.empty())
+    oldest = *writing_since_.begin();
+  else if (!queue_.empty())
     oldest = queue_.front()->since;
-  return oldest ? std::chrono::steady_clock::now() - *oldest
-                : std::chrono::steady_clock::duration{};
+  else
+    return 0;
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - oldest).count();
 }
 
 asio::awaitable<InsertBatcher::Inserted> InsertBatcher::insert(store::NewTs ts) {

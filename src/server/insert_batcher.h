@@ -50,11 +50,11 @@ class InsertBatcher : public std::enable_shared_from_this<InsertBatcher> {
   // could not be stored).
   asio::awaitable<Inserted> insert(store::NewTs ts);
   size_t queued() const;
-  // How long the oldest submission not yet answered (queued, or in a
-  // transaction not yet committed) has waited; zero when none waits. Seconds
+  // Seconds the oldest submission not yet answered (queued, or in a
+  // transaction not yet committed) has waited; 0 when none waits. Seconds
   // here mean the database accepts reads but not commits (a synchronous
   // standby gone, a full disk, a lock).
-  std::chrono::steady_clock::duration oldest_wait() const;
+  double oldest_wait_seconds() const;
   // Batches split to isolate a row whose statement failed.
   uint64_t splits() const { return splits_; }
 

@@ -11,16 +11,18 @@ export type HashOutcome =
 
 export function useFileHash() {
   const progress = ref<HashProgress | null>(null)
-  let worker: Worker | null = null
-  let reader: Worker | null = null
+  // The running job's two workers (hasher, reader); null when none runs.
+  let job: Worker[] | null = null
   let settle: ((outcome: HashOutcome) => void) | null = null
 
-  function cancel() {
-    worker?.terminate()
-    reader?.terminate()
-    worker = null
-    reader = null
+  function stop() {
+    job?.forEach((w) => w.terminate())
+    job = null
     progress.value = null
+  }
+
+  function cancel() {
+    stop()
     settle?.({ ok: false, cancelled: true })
     settle = null
   }
@@ -30,23 +32,19 @@ export function useFileHash() {
     progress.value = { done: 0, total: files.reduce((n, f) => n + f.size, 0) }
     const w = new Worker(new URL('../workers/sha512.worker.ts', import.meta.url), { type: 'module' })
     const r = new Worker(new URL('../workers/file-reader.worker.ts', import.meta.url), { type: 'module' })
-    worker = w
-    reader = r
+    const mine = [w, r]
+    job = mine
     return new Promise<HashOutcome>((resolve) => {
       settle = resolve
       const finish = (outcome: HashOutcome) => {
-        if (worker !== w) return
-        w.terminate()
-        r.terminate()
-        worker = null
-        reader = null
+        if (job !== mine) return
+        stop()
         settle = null
-        progress.value = null
         resolve(outcome)
       }
       w.onmessage = (e: MessageEvent) => {
         const m = e.data
-        if (worker !== w) return
+        if (job !== mine) return
         if (m.type === 'progress') progress.value = { done: m.done, total: m.total }
         else if (m.type === 'done') finish({ ok: true, digests: m.digests })
         else if (m.type === 'error') finish({ ok: false, cancelled: false, name: m.name, message: m.message, file: m.file })

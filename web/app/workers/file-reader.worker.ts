@@ -2,7 +2,7 @@
 // and hands each slice over (transferred, not copied) on the port it is given.
 // Reading has a thread of its own because copying a slice into an ArrayBuffer
 // costs the reading thread about as much as hashing it: on one thread the two
-// take turns (~160 MB/s here), on two they overlap (~300 MB/s).
+// take turns, on two they overlap (1.4-1.5x faster: docs/performance.md).
 // Messages:
 //   in (from the page): { files: File[], port: MessagePort }
 //   out (on the port):  { type: 'chunk', buffer } ... { type: 'end' } per file,
