@@ -7,7 +7,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$root/build}
 ran=0
-for b in core_bench worker_bench backend_bench; do
+for b in core_bench rfc3161_bench worker_bench backend_bench; do
   exe=$(find "$build/bench" -maxdepth 2 -type f -name "$b" -perm -u+x 2>/dev/null | head -n1)
   [ -n "$exe" ] || continue
   echo "=== $b"
