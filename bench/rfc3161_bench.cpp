@@ -41,7 +41,7 @@ void BM_EcdsaP256Sign(benchmark::State& state) {
     benchmark::DoNotOptimize(length);
   }
 }
-BENCHMARK(BM_EcdsaP256Sign)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_EcdsaP256Sign)->Unit(benchmark::kMicrosecond)->Threads(1)->Threads(2)->UseRealTime();
 
 void BM_TsaCheck(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(tsa().check(request()));
@@ -56,7 +56,7 @@ void BM_TsaGrant(benchmark::State& state) {
     benchmark::DoNotOptimize(tsa().grant(request(), serial, 1'700'000'000'000'000));
   }
 }
-BENCHMARK(BM_TsaGrant)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_TsaGrant)->Unit(benchmark::kMicrosecond)->Threads(1)->Threads(2)->UseRealTime();
 
 }  // namespace
 

@@ -10,6 +10,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <atomic>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -90,8 +91,12 @@ struct Tsa::State {
   std::string fingerprint;
   std::string model_request;  // a request OpenSSL grants, DER (see reject())
 
-  // A response context for one request; Stamp must outlive its use.
-  CtxPtr context(Stamp* stamp) const {
+  uint64_t generation = 0;  // tells this State's cached contexts from another's
+  std::vector<const EVP_MD*> accepted_mds;  // resolved once: each lookup walks OpenSSL's name map
+
+  // A new response context: the signer, chain, policy and digests, which
+  // every response shares.
+  CtxPtr make_context() const {
     CtxPtr ctx(TS_RESP_CTX_new());
     if (!ctx) throw std::runtime_error("TS_RESP_CTX_new: " + openssl_error());
     bool ok = TS_RESP_CTX_set_signer_cert(ctx.get(), cert.get()) == 1 &&
@@ -101,24 +106,41 @@ struct Tsa::State {
               TS_RESP_CTX_set_signer_digest(ctx.get(), EVP_sha256()) == 1 &&
               TS_RESP_CTX_set_ess_cert_id_digest(ctx.get(), EVP_sha256()) == 1 &&
               TS_RESP_CTX_set_clock_precision_digits(ctx.get(), 6) == 1;
-    for (auto* d = digests_begin(); d != digests_end(); ++d)
-      ok = ok && TS_RESP_CTX_add_md(ctx.get(), EVP_get_digestbynid(d->nid));
+    for (const EVP_MD* md : accepted_mds) ok = ok && TS_RESP_CTX_add_md(ctx.get(), md);
     if (ok && accuracy_micros > 0) {
       ok = TS_RESP_CTX_set_accuracy(ctx.get(), int(accuracy_micros / 1'000'000),
                                     int(accuracy_micros / 1000 % 1000),
                                     int(accuracy_micros % 1000)) == 1;
     }
     if (!ok) throw std::runtime_error("setting up TS_RESP_CTX: " + openssl_error());
-    TS_RESP_CTX_set_serial_cb(ctx.get(), serial_cb, stamp);
-    TS_RESP_CTX_set_time_cb(ctx.get(), time_cb, stamp);
     return ctx;
   }
 
+  // This thread's context for this State, its callbacks pointed at `stamp`
+  // (which must outlive the response). TS_RESP_create_response resets a
+  // context's per-response parts at start and end, so one context serves a
+  // thread's responses one after another; making one each time cost a tenth
+  // of a token, most of it in lock-taking lookups the two threads contend on.
+  TS_RESP_CTX* context(Stamp* stamp) const {
+    struct Cached {
+      uint64_t generation = 0;
+      CtxPtr ctx;
+    };
+    thread_local Cached cached;
+    if (!cached.ctx || cached.generation != generation) {
+      cached.ctx = make_context();
+      cached.generation = generation;
+    }
+    TS_RESP_CTX_set_serial_cb(cached.ctx.get(), serial_cb, stamp);
+    TS_RESP_CTX_set_time_cb(cached.ctx.get(), time_cb, stamp);
+    return cached.ctx.get();
+  }
+
   RespPtr respond(std::string_view der, Stamp* stamp) const {
-    auto ctx = context(stamp);
+    TS_RESP_CTX* ctx = context(stamp);
     BioPtr in(BIO_new_mem_buf(der.data(), int(der.size())));
     if (!in) throw std::runtime_error("BIO_new_mem_buf: " + openssl_error());
-    RespPtr resp(TS_RESP_create_response(ctx.get(), in.get()));
+    RespPtr resp(TS_RESP_create_response(ctx, in.get()));
     if (!resp) throw std::runtime_error("TS_RESP_create_response: " + openssl_error());
     ERR_clear_error();  // a rejection leaves its reasons in the queue
     return resp;
@@ -216,6 +238,10 @@ Tsa Tsa::from_pem(std::string_view chain_pem, std::string_view key_pem, const Ts
   state->cert = std::move(chain.front());
   state->key = std::move(key);
 
+  static std::atomic<uint64_t> generations{0};
+  state->generation = ++generations;
+  for (auto* d = digests_begin(); d != digests_end(); ++d)
+    state->accepted_mds.push_back(EVP_get_digestbynid(d->nid));
   state->model_request = model_request();
   // The same checks OpenSSL makes when it signs, so a bad setup fails now.
   Tsa tsa(std::move(state));

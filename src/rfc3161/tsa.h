@@ -13,8 +13,9 @@
 //      as serialNumber and its clock reading as genTime (microseconds).
 //      A rejection is answered with reject(), which signs nothing.
 //
-// Thread safety: a Tsa is immutable after construction; every call makes its
-// own TS_RESP_CTX, so any number of threads may use one Tsa at once.
+// Thread safety: a Tsa is immutable after construction; each thread signs
+// with a TS_RESP_CTX of its own (kept for its next call), so any number of
+// threads may use one Tsa at once.
 
 #include <array>
 #include <cstdint>

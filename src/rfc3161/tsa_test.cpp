@@ -13,6 +13,8 @@
 
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "rfc3161/test_pki.h"
 
@@ -397,6 +399,63 @@ TEST(TsaReject, RejectionCarriesStatusFailInfoAndTextAndNoToken) {
                           size_t(ASN1_STRING_length(s))),
               "because");
   }
+}
+
+// A thread keeps its response context between calls: nothing of one
+// response (a rejection's status, a serial, another TSA's policy or
+// accuracy) may show in the next.
+TEST(TsaGrant, ResponsesOnOneThreadStayApart) {
+  auto plain = make_tsa();
+  TsaOptions options;
+  options.policy = "1.2.3.4.5";
+  options.accuracy_micros = 0;
+  auto other = make_tsa(options);
+  RequestSpec spec;
+  auto request = make_request(spec);
+  spec.policy = "1.2.3.4.5";
+  auto other_request = make_request(spec);
+  for (int round = 0; round < 3; ++round) {
+    Reply refused(plain.reject({FailInfo::kBadAlg, "no"}));
+    EXPECT_EQ(refused.status(), TS_STATUS_REJECTION);
+
+    auto serial = test_serial();
+    const int64_t micros = 1'700'000'000'000'000 + round;
+    auto reply = plain.grant(request, serial, micros);
+    Reply r(reply);
+    ASSERT_EQ(r.status(), TS_STATUS_GRANTED);
+    EXPECT_EQ(TS_STATUS_INFO_get0_failure_info(TS_RESP_get_status_info(r.resp)), nullptr);
+    BIGNUM* got = ASN1_INTEGER_to_BN(TS_TST_INFO_get_serial(r.info()), nullptr);
+    BIGNUM* want = BN_bin2bn(serial.data(), 16, nullptr);
+    EXPECT_EQ(BN_cmp(got, want), 0);
+    BN_free(got);
+    BN_free(want);
+    char policy[128];
+    OBJ_obj2txt(policy, sizeof policy, TS_TST_INFO_get_policy_id(r.info()), 1);
+    EXPECT_STREQ(policy, kDefaultPolicy);
+    EXPECT_NE(TS_TST_INFO_get_accuracy(r.info()), nullptr);
+    EXPECT_TRUE(verifies(request, reply));
+
+    Reply o(other.grant(other_request, test_serial(), micros));
+    ASSERT_EQ(o.status(), TS_STATUS_GRANTED);
+    OBJ_obj2txt(policy, sizeof policy, TS_TST_INFO_get_policy_id(o.info()), 1);
+    EXPECT_STREQ(policy, "1.2.3.4.5");
+    EXPECT_EQ(TS_TST_INFO_get_accuracy(o.info()), nullptr);
+  }
+}
+
+// Threads sign with one Tsa at once, each through its own context.
+TEST(TsaGrant, ThreadsSignAtOnce) {
+  auto tsa = make_tsa();
+  auto request = make_request({});
+  std::vector<std::string> replies(4 * 20);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i)
+        replies[size_t(t * 20 + i)] = tsa.grant(request, test_serial(), 1'700'000'000'000'000);
+    });
+  for (auto& t : threads) t.join();
+  for (const auto& reply : replies) EXPECT_TRUE(verifies(request, reply));
 }
 
 }  // namespace
