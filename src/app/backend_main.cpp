@@ -57,7 +57,8 @@ int main(int argc, char** argv) {
   app.add_option("--rate-limit", rate, "POSTs per second per client[:burst]; 0 disables")
       ->envname("INK_RATE_LIMIT")
       ->capture_default_str();
-  app.add_option("--threads", c.threads, "threads serving connections (0: one per core); the shared parts have one more")
+  app.add_option("--threads", c.threads,
+                 "threads serving connections (0: one per core); the shared parts have one more")
       ->envname("INK_THREADS")
       ->capture_default_str();
   app.add_option("--db-connections", c.db_connections, "PostgreSQL pool size")

@@ -91,7 +91,7 @@ struct Tsa::State {
   std::string fingerprint;
   std::string model_request;  // a request OpenSSL grants, DER (see reject())
 
-  uint64_t generation = 0;  // tells this State's cached contexts from another's
+  uint64_t generation = 0;                  // tells this State's cached contexts from another's
   std::vector<const EVP_MD*> accepted_mds;  // resolved once: each lookup walks OpenSSL's name map
 
   // A new response context: the signer, chain, policy and digests, which
